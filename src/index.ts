@@ -42,6 +42,15 @@ export {
   type TrainOptions,
   type TrainState,
 } from './train.js';
+export {
+  oneStepGrid,
+  oneStepGridSync,
+  isStepPoint,
+  type OneStepGridFailure,
+  type OneStepGridOptions,
+  type OneStepGridPoint,
+  type OneStepGridResult,
+} from './one-step.js';
 export { linearizedTrajectory, oneStepLoss, relativeFrobeniusError, type OneStepLoss } from './function-space.js';
 export {
   fitExponentialRate,

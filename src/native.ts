@@ -73,6 +73,23 @@ export interface NativeSpectrum {
   bisectionSteps: number;
 }
 
+export interface NativeOneStepGrid {
+  f0: Float64Array;
+  ntk?: Float64Array;
+  targets: { loss: number; points: NativeOneStepPoint[] }[];
+}
+export interface NativeOneStepPoint {
+  lambda: number;
+  lossAfter?: number;
+  maxNeuronUpdate?: number;
+  stepNorm?: number;
+  inertia?: Inertia;
+  nntk?: Float64Array;
+  solver?: string;
+  errorCode?: string;
+  error?: string;
+}
+
 export interface Addon {
   setErrorClass(ctor: typeof NntkError): void;
   initialize(seed: number, width: number, inputDim: number): { W: Float64Array; b: Float64Array; c: Float64Array };
@@ -98,6 +115,8 @@ export interface Addon {
     state: Record<string, unknown>,
     onRecord: (record: never) => void,
   ): { promise: Promise<{ W: Float64Array; b: Float64Array; c: Float64Array; stoppedBecause: string; state: import('./train.js').TrainState }>; cancel(): void };
+  oneStepGridSync(net: NativeNet, data: NativeData, curvature: number, lambdas: Float64Array, targets: Float64Array): NativeOneStepGrid;
+  oneStepGrid(net: NativeNet, data: NativeData, curvature: number, lambdas: Float64Array, targets: Float64Array): Promise<NativeOneStepGrid>;
   setThreads(n: number): void;
   getThreads(): number;
   dgemmRate(n: number, repeats: number): number;

@@ -8,6 +8,7 @@
 
 #include "convert.hpp"
 #include "limit_glue.hpp"
+#include "one_step_glue.hpp"
 #include "train_glue.hpp"
 #include "core/blas_bench.hpp"
 #include "core/blas_threads.hpp"
@@ -182,6 +183,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("dsyrkRate", Napi::Function::New(env, DsyrkRate));
   registerLimitKernels(env, exports);
   registerTraining(env, exports);
+  registerOneStepGrid(env, exports);
   return exports;
 }
 

@@ -1,0 +1,111 @@
+/**
+ * One exact step from one network at many regularizations and targets (docs/MATH.md sections 5-6, the
+ * paper's Figures 1-2): for each (data set, lambda), the loss after the step, the largest per-neuron
+ * update (Lemma 9) and the finite-width NNTK. The data sets share their inputs x, so everything that
+ * depends only on the network and x is computed once. Gauss-Newton builds B = J J^T / M once, solves each
+ * lambda as an M x M Cholesky and applies every step in one more pass over the neurons; Newton builds the
+ * structured system per (data set, lambda) and takes both the step and the NNTK from it. The results
+ * equal newtonStep + withStep + nntkGram per point, at a fraction of the cost.
+ */
+import { type Dataset, nativeData, requireDataset } from './dataset.js';
+import { NntkError, type NntkErrorCode } from './errors.js';
+import { requireNet, state, type TwoLayerNet } from './model.js';
+import { native, type Inertia, type NativeOneStepGrid } from './native.js';
+import { CURVATURES, resolveLambda, type Curvature, type Regularization } from './system.js';
+import { invalid, isPlainObject, requireKnownKeys, requireOneOf } from './validate.js';
+
+export interface OneStepGridOptions {
+  /** One step per entry ({ gamma } or { lambda }, as in newtonStep). */
+  regularizations: readonly Regularization[];
+  /** Default 'newton', as in newtonStep. */
+  curvature?: Curvature;
+}
+
+export interface OneStepGridPoint {
+  lambda: number;
+  /** L(theta_0 + step). */
+  lossAfter: number;
+  /** max_i |(dw_i, db_i, dc_i)| of the step. */
+  maxNeuronUpdate: number;
+  stepNorm: number;
+  /** Of C + lambda I. */
+  inertia: Inertia;
+  /** J (C + lambda I)^-1 J^T / M (M x M, row-major). */
+  nntk: Float64Array;
+  solver: string;
+}
+
+/** A system that is singular to working precision: the error it raised; the other points are unaffected. */
+export interface OneStepGridFailure {
+  lambda: number;
+  error: NntkError;
+}
+
+export interface OneStepGridResult {
+  /** The network's outputs at the (shared) inputs. */
+  f0: Float64Array;
+  /** B = J J^T / M (Gauss-Newton only). */
+  ntk?: Float64Array;
+  /** One entry per data set, in the order given: L(theta_0) and one point per regularization. */
+  datasets: { loss: number; points: (OneStepGridPoint | OneStepGridFailure)[] }[];
+}
+
+const MAX_POINTS = 10000;
+
+function sameInputs(a: Dataset, b: Dataset): boolean {
+  return a.size === b.size && a.inputDim === b.inputDim && a.x.every((v, k) => Object.is(v, b.x[k]));
+}
+
+function prepare(netArg: unknown, dataArg: unknown, options: unknown) {
+  const net = requireNet(netArg);
+  const list = (Array.isArray(dataArg) ? dataArg : [dataArg]).map((d, k) => requireDataset(d, Array.isArray(dataArg) ? `data[${k}]` : 'data'));
+  if (list.length === 0 || list.length > MAX_POINTS) throw invalid('E_ARGUMENT', 'data', `a Dataset or 1 to ${MAX_POINTS} Datasets`, dataArg);
+  const first = list[0]!;
+  if (first.inputDim !== net.inputDim) {
+    throw new NntkError('E_SHAPE', `the data have inputDim ${first.inputDim} but the network has inputDim ${net.inputDim}`);
+  }
+  list.forEach((d, k) => {
+    if (!sameInputs(d, first)) throw new NntkError('E_SHAPE', `data[${k}] has other inputs x than data[0]; the data sets must share x (only y may differ)`);
+  });
+  if (!isPlainObject(options)) throw invalid('E_ARGUMENT', 'oneStepGrid options', 'an object { regularizations, curvature? }', options);
+  requireKnownKeys(options, 'oneStepGrid options', ['regularizations', 'curvature']);
+  const regs = options.regularizations;
+  if (!Array.isArray(regs) || regs.length === 0 || regs.length > MAX_POINTS) {
+    throw invalid('E_ARGUMENT', 'regularizations', `an array of 1 to ${MAX_POINTS} { gamma } or { lambda } objects`, regs);
+  }
+  const lambdas = Float64Array.from(regs, (r: unknown) => resolveLambda(r, net.width, net.beta));
+  const curvature = requireOneOf(options.curvature ?? 'newton', 'curvature', CURVATURES);
+  const targets = new Float64Array(list.length * first.size);
+  list.forEach((d, k) => targets.set(d.y, k * first.size));
+  return [state(net), nativeData(first), CURVATURES.indexOf(curvature), lambdas, targets] as const;
+}
+
+function toResult(raw: NativeOneStepGrid): OneStepGridResult {
+  return {
+    f0: raw.f0,
+    ...(raw.ntk ? { ntk: raw.ntk } : {}),
+    datasets: raw.targets.map((t) => ({
+      loss: t.loss,
+      points: t.points.map((p) =>
+        p.errorCode !== undefined
+          ? { lambda: p.lambda, error: new NntkError(p.errorCode as NntkErrorCode, p.error ?? '') }
+          : (p as OneStepGridPoint),
+      ),
+    })),
+  };
+}
+
+/** True for a point whose step was computed. */
+export function isStepPoint(p: OneStepGridPoint | OneStepGridFailure): p is OneStepGridPoint {
+  return !('error' in p);
+}
+
+/** One exact step per (data set, regularization), computed on a worker thread (the inputs are copied first). */
+export async function oneStepGrid(net: TwoLayerNet, data: Dataset | readonly Dataset[], o: OneStepGridOptions): Promise<OneStepGridResult> {
+  return toResult(await native().oneStepGrid(...prepare(net, data, o)));
+}
+
+/** The blocking twin of oneStepGrid. */
+export function oneStepGridSync(net: TwoLayerNet, data: Dataset | readonly Dataset[], o: OneStepGridOptions): OneStepGridResult {
+  return toResult(native().oneStepGridSync(...prepare(net, data, o)));
+}
