@@ -1,0 +1,513 @@
+/**
+ * Vega-Lite specs for the report's figure panels (docs/MATH.md section 6). Every panel is drawn
+ * from data aggregated here (means and 80% bands, src/report/statistics.ts), never from raw rows,
+ * so that the SVGs stay small at the paper's 32000 trials. A panel without data is left out.
+ */
+import { scheme } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { groupBy, trimmedBand } from './statistics.js';
+import type {
+  EigenvalueSummary,
+  FigureCurvature,
+  ReportInput,
+  TrainingMethod,
+  TrainingRow,
+  TrialRow,
+} from './types.js';
+
+/** One panel: its spec, what it tests and how many lines it draws. */
+export interface FigurePanel {
+  /** Stable id, also the SVG's file name without '.svg' (e.g. 'figure-2a'). */
+  id: string;
+  title: string;
+  spec: TopLevelSpec;
+  /** Line series drawn, counted over all facets: one SVG path per series in Vega's line marks. */
+  series: number;
+  /** What the panel shows (plain text). */
+  caption: string;
+  /** The paper's claim the panel tests (plain text). */
+  claim: string;
+}
+
+/** One vertex of a drawn line; the points sharing (facet, series, style) form one line. */
+interface LinePoint {
+  facet: string;
+  series: string;
+  style: string;
+  x: number;
+  y: number;
+  /** The 80% band around y, only where the group holds more than one row. */
+  lo?: number;
+  hi?: number;
+}
+
+interface ChartOptions {
+  title: string;
+  subtitle: string;
+  points: LinePoint[];
+  x: { title: string; log: boolean };
+  y: { title: string };
+  colour: { title: string; domain: string[]; range: string[]; legendValues?: string[] };
+  styles?: { domain: string[]; dashes: number[][] };
+  /** Facet order; no faceting when absent. */
+  facets?: string[];
+}
+
+const FACET_WIDTH = 480;
+const FACET_HEIGHT = 300;
+/** Most points drawn per training curve (log-spaced iterations, docs/MATH.md section 6, Figures 3/5). */
+const MAX_CURVE_POINTS = 160;
+const SOLID: number[] = [1, 0];
+const DASHED: number[] = [6, 4];
+const METHODS: TrainingMethod[] = ['gd', 'adam', 'gauss-newton', 'newton'];
+const METHOD_LABELS: Record<TrainingMethod, string> = {
+  gd: 'GD',
+  adam: 'Adam',
+  'gauss-newton': 'Gauss-Newton',
+  newton: 'Newton',
+};
+const METHOD_COLOURS: Record<TrainingMethod, string> = {
+  gd: '#4c78a8',
+  adam: '#f58518',
+  'gauss-newton': '#54a24b',
+  newton: '#e45756',
+};
+const CURVATURES: FigureCurvature[] = ['gauss-newton', 'newton'];
+const CURVATURE_LABELS: Record<FigureCurvature, string> = {
+  'gauss-newton': 'Gauss-Newton step',
+  newton: 'Newton step',
+};
+
+/** Tick labels of log axes: plain integers from 1 to 1000, exponent notation (1e-4, 1e5) elsewhere. */
+const LOG_LABEL =
+  "datum.value >= 1 && datum.value <= 1000 ? format(datum.value, 'd') : replace(format(datum.value, '.0e'), 'e+', 'e')";
+
+const CONFIG = {
+  font: 'sans-serif',
+  view: { stroke: '#bbbbbb' },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' as const, gridColor: '#e8e8e8' },
+  legend: { labelFontSize: 11, titleFontSize: 12, symbolStrokeWidth: 2, labelLimit: 280 },
+  header: { labelFontSize: 13, labelFontWeight: 'bold' as const },
+  title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444444', anchor: 'start' as const, offset: 12 },
+};
+
+/** 1e-3 for 0.001: the notation of the legends and tables. */
+export function exponentLabel(value: number): string {
+  return value.toExponential().replace('e+', 'e');
+}
+
+/** Every panel the input has data for, in the report's order. */
+export function buildPanels(input: ReportInput): FigurePanel[] {
+  const panels = [
+    input.summary.figure1a ? eigenvaluePanel(input.summary.figure1a) : null,
+    oneStepLossPanel(input.trials),
+    scalingPanel(input.trials, 'max_neuron_update'),
+    scalingPanel(input.trials, 'nntk_error'),
+    trainingLossPanel(input.training, 'iteration'),
+    trainingLossPanel(input.training, 'seconds'),
+    errorPanel(input.training, 'components', input.componentNames),
+    errorPanel(input.training, 'modes', input.componentNames),
+  ];
+  return panels.filter((panel): panel is FigurePanel => panel !== null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures 1-2 (docs/MATH.md section 6).
+
+/** Figure 1a: normalized NTK eigenvalues against NNTK eigenvalues mu / (mu + gamma), one line per gamma. */
+function eigenvaluePanel(summary: EigenvalueSummary): FigurePanel | null {
+  const nntk = [...summary.nntk].sort((a, b) => b.gamma - a.gamma);
+  const labels = nntk.map((entry) => exponentLabel(entry.gamma));
+  const points: LinePoint[] = [];
+  const addLine = (series: string, style: string, values: number[]) =>
+    values.forEach((y, k) => {
+      if (y > 0 && Number.isFinite(y)) points.push({ facet: '', series, style, x: k + 1, y });
+    });
+  addLine('NTK', 'NTK / largest eigenvalue', summary.ntk);
+  nntk.forEach((entry, j) => addLine(labels[j] as string, 'NNTK μ/(μ+γ)', entry.values));
+  if (points.length === 0) return null;
+  const chart = lineChart({
+    title: 'Figure 1a: NTK and NNTK eigenvalues',
+    subtitle: `${summary.source}, ${CURVATURE_LABELS[summary.curvature]}; zero and negative eigenvalues are not drawn`,
+    points,
+    x: { title: 'eigenvalue index k (descending order)', log: false },
+    y: { title: 'eigenvalue (log scale)' },
+    colour: { title: 'γ', domain: [...labels, 'NTK'], range: [...sequentialColours(labels.length), 'black'], legendValues: labels },
+    styles: { domain: ['NTK / largest eigenvalue', 'NNTK μ/(μ+γ)'], dashes: [DASHED, SOLID] },
+  });
+  return {
+    id: 'figure-1a',
+    title: 'Figure 1a: NTK and NNTK spectra',
+    ...chart,
+    caption:
+      `Eigenvalues of the NTK Gram matrix divided by its largest eigenvalue (black, dashed) and of the NNTK ` +
+      `μ/(μ+γ) for each regularization γ (coloured), in descending order, on a log axis. Kernels: ${summary.source}.`,
+    claim:
+      'NNTK eigenvalues are bounded below while the NTK eigenvalues decay to 0: the Newton step has no ' +
+      'spectral bias, gradient descent has.',
+  };
+}
+
+/** Figure 1b: one-step loss against the width per gamma, with the infinite-width one-step loss. */
+function oneStepLossPanel(trials: TrialRow[]): FigurePanel | null {
+  const rows = trials.filter((row) => row.figure === 'figure1');
+  if (rows.length === 0) return null;
+  const finite = 'width N: mean, 80% band';
+  const infinite = 'infinite width (mean)';
+  const points = bandPoints(rows, (row) => row.one_step_loss, finite);
+  for (const group of groupBy(rows, (row) => `${row.curvature} ${row.gamma}`).values()) {
+    const first = group[0] as TrialRow;
+    const limit = group.reduce((sum, row) => sum + row.one_step_loss_limit, 0) / group.length;
+    if (!(limit > 0)) continue;
+    for (const x of extent(rows.filter((row) => row.curvature === first.curvature).map((row) => row.width))) {
+      points.push({ facet: CURVATURE_LABELS[first.curvature], series: exponentLabel(first.gamma), style: infinite, x, y: limit });
+    }
+  }
+  const gammas = gammaLabels(rows);
+  const chart = lineChart({
+    title: 'Figure 1b: one-step loss against width',
+    subtitle: `${trialsPerGroup(rows)} per (width, γ); y = 2x + 0.4 sin(5πx), M = 16`,
+    points,
+    x: { title: 'width N (neurons)', log: true },
+    y: { title: 'one-step loss |f₁ − y|² / (2M|y|²)' },
+    colour: { title: 'γ', domain: gammas, range: sequentialColours(gammas.length) },
+    styles: { domain: [finite, infinite], dashes: [SOLID, DASHED] },
+    facets: curvatureFacets(rows),
+  });
+  return {
+    id: 'figure-1b',
+    title: 'Figure 1b: one-step loss',
+    ...chart,
+    caption:
+      'Loss after one regularized Newton step, L(θ₁)/|y|², against the width N for each γ: mean over the trials ' +
+      'inside the 10%-90% quantile range of each (N, γ) and the band [min, max] of those trials. Dashed: the ' +
+      'mean one-step loss of the infinite-width (limit) kernel for the same γ.',
+    claim:
+      'As N grows the one-step loss converges to the infinite-width one-step loss, and that loss goes to 0 as ' +
+      'γ → 0 (Remark 6).',
+  };
+}
+
+/** Figure 2a (max per-neuron update) or 2b (relative NNTK error), scaled by gamma, against the width. */
+function scalingPanel(trials: TrialRow[], metric: 'max_neuron_update' | 'nntk_error'): FigurePanel | null {
+  const rows = trials.filter((row) => row.figure === 'figure2');
+  if (rows.length === 0) return null;
+  const mean = 'mean, 80% band';
+  const points = bandPoints(rows, (row) => row.gamma * row[metric], mean);
+  const styles = [mean];
+  for (const [curvature, facetRows] of groupBy(rows, (row) => row.curvature)) {
+    const reference = referenceSlope(points.filter((p) => p.facet === CURVATURE_LABELS[curvature as FigureCurvature]), facetRows);
+    points.push(...reference);
+    const style = reference[0]?.style;
+    if (style !== undefined && !styles.includes(style)) styles.push(style);
+  }
+  const gammas = gammaLabels(rows);
+  const isUpdate = metric === 'max_neuron_update';
+  const chart = lineChart({
+    title: isUpdate ? 'Figure 2a: per-neuron updates against width' : 'Figure 2b: NNTK error against width',
+    subtitle: `${trialsPerGroup(rows)} per (width, γ); y = sin(20πx), M = 16`,
+    points,
+    x: { title: 'width N (neurons)', log: true },
+    y: { title: isUpdate ? 'γ · maxᵢ |(Δwᵢ, Δbᵢ, Δcᵢ)|' : 'γ · |NNTK_N − NNTK*|_F / |NNTK*|_F' },
+    colour: { title: 'γ', domain: [...gammas, 'reference'], range: [...sequentialColours(gammas.length), 'black'], legendValues: gammas },
+    styles: { domain: styles, dashes: styles.map((style) => (style === mean ? SOLID : DASHED)) },
+    facets: curvatureFacets(rows),
+  });
+  const beta = rows[0]?.beta ?? Number.NaN;
+  return {
+    id: isUpdate ? 'figure-2a' : 'figure-2b',
+    title: isUpdate ? 'Figure 2a: largest per-neuron update' : 'Figure 2b: NNTK error',
+    ...chart,
+    caption:
+      (isUpdate
+        ? 'γ times the largest per-neuron update norm maxᵢ |(Δwᵢ, Δbᵢ, Δcᵢ)| of one step'
+        : 'γ times the relative Frobenius distance between the width-N NNTK and the limit NNTK') +
+      ` against the width N for each γ (mean and 80% band of the trials inside the 10%-90% quantile range). ` +
+      `Dashed black: a line of slope -(1-β) = ${(-(1 - beta)).toFixed(2)}, anchored at the smallest width of the ` +
+      `largest γ. The table gives the fitted exponents.`,
+    claim: isUpdate
+      ? 'γ · max per-neuron update ~ N^-(1-β): the per-neuron updates vanish as the width grows (Lemma 9).'
+      : 'γ · relative NNTK error ~ N^-(1-β): the finite-width NNTK converges to the limit NNTK (Theorem 7).',
+  };
+}
+
+/** Mean and 80% band per (curvature, width, gamma): one line per (curvature, gamma). */
+function bandPoints(rows: TrialRow[], value: (row: TrialRow) => number, style: string): LinePoint[] {
+  const points: LinePoint[] = [];
+  for (const group of groupBy(rows, (row) => `${row.curvature} ${row.gamma} ${row.width}`).values()) {
+    const first = group[0] as TrialRow;
+    const band = trimmedBand(group.map(value));
+    if (band === null || !(band.mean > 0)) continue;
+    const point: LinePoint = { facet: CURVATURE_LABELS[first.curvature], series: exponentLabel(first.gamma), style, x: first.width, y: band.mean };
+    if (band.kept > 1 && band.lo > 0) Object.assign(point, { lo: band.lo, hi: band.hi });
+    points.push(point);
+  }
+  return points;
+}
+
+/** A line through the largest gamma's mean at the smallest width with slope -(1 - beta). */
+function referenceSlope(facetPoints: LinePoint[], facetRows: TrialRow[]): LinePoint[] {
+  const largest = extent(facetRows.map((row) => row.gamma))[1];
+  const line = facetPoints.filter((p) => p.series === exponentLabel(largest)).sort((a, b) => a.x - b.x);
+  const anchor = line[0];
+  const beta = facetRows.find((row) => row.gamma === largest)?.beta;
+  if (anchor === undefined || beta === undefined) return [];
+  const slope = -(1 - beta);
+  const style = `∝ N^-(1-β) = N^${slope.toFixed(2)}`;
+  return extent(facetRows.map((row) => row.width)).map((x) => ({
+    facet: anchor.facet,
+    series: 'reference',
+    style,
+    x,
+    y: anchor.y * (x / anchor.x) ** slope,
+  }));
+}
+
+function gammaLabels(rows: TrialRow[]): string[] {
+  return [...new Set(rows.map((row) => row.gamma))].sort((a, b) => b - a).map(exponentLabel);
+}
+
+function curvatureFacets(rows: TrialRow[]): string[] {
+  return CURVATURES.filter((c) => rows.some((row) => row.curvature === c)).map((c) => CURVATURE_LABELS[c]);
+}
+
+function trialsPerGroup(rows: TrialRow[]): string {
+  const sizes = [...groupBy(rows, (row) => `${row.curvature} ${row.gamma} ${row.width}`).values()].map((g) => g.length);
+  const [lo, hi] = extent(sizes);
+  return lo === hi ? `${lo} trials` : `${lo}-${hi} trials`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures 3/5 (docs/MATH.md section 6).
+
+/** Figure 3: loss against iterations or seconds, mean over seeds per logged iteration. */
+function trainingLossPanel(training: TrainingRow[], axis: 'iteration' | 'seconds'): FigurePanel | null {
+  const points: LinePoint[] = [];
+  let omitted = 0;
+  for (const [method, rows] of methodRuns(training)) {
+    for (const group of logSpacedGroups(rows)) {
+      const band = trimmedBand(group.map((row) => row.loss));
+      const first = group[0] as TrainingRow;
+      const x = axis === 'iteration' ? first.iteration + 1 : group.reduce((s, row) => s + row.seconds, 0) / group.length;
+      if (band === null || !(band.mean > 0)) continue;
+      if (!(x > 0)) {
+        omitted += 1;
+        continue;
+      }
+      const point: LinePoint = { facet: '', series: METHOD_LABELS[method], style: '', x, y: band.mean };
+      if (band.kept > 1 && band.lo > 0) Object.assign(point, { lo: band.lo, hi: band.hi });
+      points.push(point);
+    }
+  }
+  if (points.length === 0) return null;
+  const methods = METHODS.filter((m) => training.some((row) => row.method === m));
+  const seeds = new Set(training.map((row) => row.seed)).size;
+  const xTitle =
+    axis === 'iteration'
+      ? 'iteration + 1 (log scale, so that iteration 0 shows)'
+      : `wall-clock time (s), mean over seeds${omitted > 0 ? '; points at t = 0 omitted' : ''}`;
+  const chart = lineChart({
+    title: axis === 'iteration' ? 'Figure 3: training loss against iterations' : 'Figure 3: training loss against time',
+    subtitle: `${seeds} seed${seeds === 1 ? '' : 's'}; mean and 80% band over seeds per logged iteration`,
+    points,
+    x: { title: xTitle, log: true },
+    y: { title: 'training loss (1/2M) Σ (f − y)²' },
+    colour: { title: 'method', domain: methods.map((m) => METHOD_LABELS[m]), range: methods.map((m) => METHOD_COLOURS[m]) },
+  });
+  return {
+    id: axis === 'iteration' ? 'figure-3-loss-iterations' : 'figure-3-loss-seconds',
+    title: axis === 'iteration' ? 'Figure 3: loss per iteration' : 'Figure 3: loss per second',
+    ...chart,
+    caption:
+      `Training loss of gradient descent, Adam, regularized Gauss-Newton and regularized Newton against ` +
+      (axis === 'iteration'
+        ? 'the iteration count'
+        : 'wall-clock seconds (per logged iteration, the mean time of the seeds at that iteration)') +
+      `: mean over the seeds inside the 10%-90% quantile range and their band. The table gives the fitted ` +
+      `exponential rates and the final losses.`,
+    claim: 'Newton converges faster than GD and Adam, counted in iterations and in seconds.',
+  };
+}
+
+/** Figure 5: per-component or per-NTK-mode coefficient error against iterations, one facet per method. */
+function errorPanel(training: TrainingRow[], kind: 'components' | 'modes', componentNames: string[]): FigurePanel | null {
+  const logged = training.filter((row) => row[kind] !== null);
+  const width = extent([0, ...new Set(logged.map((row) => (row[kind] as number[]).length))])[1];
+  const indices =
+    kind === 'components'
+      ? Array.from({ length: width }, (_, k) => k)
+      : Array.from({ length: Math.floor(Math.log2(Math.max(width, 1))) + 1 }, (_, j) => 2 ** j - 1).filter((k) => k < width);
+  const name = (k: number) => (kind === 'components' ? (componentNames[k] ?? `component ${k + 1}`) : `mode ${k + 1}`);
+  const points: LinePoint[] = [];
+  for (const [method, rows] of methodRuns(logged)) {
+    for (const group of logSpacedGroups(rows)) {
+      const x = (group[0] as TrainingRow).iteration + 1;
+      for (const k of indices) {
+        const band = trimmedBand(group.map((row) => (row[kind] as number[])[k] ?? Number.NaN));
+        if (band !== null && band.mean > 0) points.push({ facet: METHOD_LABELS[method], series: name(k), style: '', x, y: band.mean });
+      }
+    }
+  }
+  if (points.length === 0) return null;
+  const series = indices.map(name);
+  const isComponents = kind === 'components';
+  const chart = lineChart({
+    title: isComponents ? 'Figure 5: error per target component' : 'Figure 5: error per NTK eigenmode',
+    subtitle: isComponents
+      ? 'least-squares coefficient error on each basis function of the target; mean over seeds'
+      : 'error of the coefficient on each eigenvector of the initial NTK Gram (1 = largest eigenvalue); mean over seeds',
+    points,
+    x: { title: 'iteration + 1 (log scale)', log: true },
+    y: { title: isComponents ? '|coefficient error| of the component' : '|coefficient error| of the mode' },
+    colour: {
+      title: isComponents ? 'component' : 'NTK mode',
+      domain: series,
+      range: isComponents ? categoricalColours(series.length) : sequentialColours(series.length),
+    },
+    facets: METHODS.filter((m) => logged.some((row) => row.method === m)).map((m) => METHOD_LABELS[m]),
+  });
+  return {
+    id: isComponents ? 'figure-5-components' : 'figure-5-modes',
+    title: isComponents ? 'Figure 5: frequency components' : 'Figure 5: NTK eigenmodes',
+    ...chart,
+    caption: isComponents
+      ? 'Error of the least-squares coefficient of the network on each basis function of the target ' +
+        '(x and the sine components), against the iteration, one facet per method; trimmed mean over seeds.'
+      : 'Error of the coefficient of the network on eigenvectors 1, 2, 4, 8, ... of the initial NTK Gram ' +
+        '(largest eigenvalue first), against the iteration, one facet per method; trimmed mean over seeds.',
+    claim:
+      "Newton's error falls at the same rate for every frequency component and NTK mode, while gradient " +
+      "descent's high-frequency components and small-eigenvalue modes stall.",
+  };
+}
+
+/** Rows per method, in the order gd, adam, gauss-newton, newton. */
+function methodRuns(training: TrainingRow[]): [TrainingMethod, TrainingRow[]][] {
+  const byMethod = groupBy(training, (row) => row.method);
+  return METHODS.flatMap((m): [TrainingMethod, TrainingRow[]][] => {
+    const rows = byMethod.get(m);
+    return rows ? [[m, rows]] : [];
+  });
+}
+
+/**
+ * One method's rows grouped by logged iteration (one row per seed), at most MAX_CURVE_POINTS groups
+ * at log-spaced iterations (the first logged iteration in each bin of log10(iteration + 1), and the last).
+ */
+function logSpacedGroups(rows: TrainingRow[]): TrainingRow[][] {
+  const groups = [...groupBy(rows, (row) => String(row.iteration)).values()].sort(
+    (a, b) => (a[0] as TrainingRow).iteration - (b[0] as TrainingRow).iteration,
+  );
+  if (groups.length <= MAX_CURVE_POINTS) return groups;
+  const position = (group: TrainingRow[]) => Math.log10((group[0] as TrainingRow).iteration + 1);
+  const binWidth = position(groups[groups.length - 1] as TrainingRow[]) / MAX_CURVE_POINTS;
+  let lastBin = -1;
+  return groups.filter((group, k) => {
+    const bin = Math.floor(position(group) / binWidth);
+    const keep = bin > lastBin || k === groups.length - 1;
+    if (keep) lastBin = bin;
+    return keep;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chart: lines with optional 80% bands, a log y axis, optional facets.
+
+function lineChart(o: ChartOptions): { spec: TopLevelSpec; series: number } {
+  const ys = o.points.flatMap((p) => (p.lo === undefined || p.hi === undefined ? [p.y] : [p.y, p.lo, p.hi]));
+  const xs = o.points.map((p) => p.x);
+  const yScale = decades(ys);
+  const xScale = o.x.log ? tightDecades(xs) : { domain: extent(xs), ticks: undefined };
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: o.x.title,
+    scale: o.x.log ? { type: 'log' as const, domain: xScale.domain, nice: false } : { domain: xScale.domain, nice: false, zero: false },
+    axis: o.x.log ? { values: xScale.ticks, labelExpr: LOG_LABEL } : { tickMinStep: 1, format: 'd' },
+  };
+  const y = {
+    type: 'quantitative' as const,
+    title: o.y.title,
+    scale: { type: 'log' as const, domain: yScale.domain, nice: false, padding: 6 },
+    axis: { values: yScale.ticks, labelExpr: LOG_LABEL },
+  };
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: { domain: o.colour.domain, range: o.colour.range },
+    legend: {
+      title: o.colour.title,
+      symbolType: 'stroke',
+      symbolOpacity: 1,
+      ...(o.colour.legendValues ? { values: o.colour.legendValues } : {}),
+    },
+  };
+  const line = {
+    mark: { type: 'line' as const, strokeWidth: 1.8 },
+    encoding: {
+      x,
+      y: { ...y, field: 'y' },
+      color: colour,
+      ...(o.styles
+        ? { strokeDash: { field: 'style', type: 'nominal' as const, scale: { domain: o.styles.domain, range: o.styles.dashes }, legend: { title: null } } }
+        : {}),
+    },
+  };
+  const band = {
+    transform: [{ filter: 'isValid(datum.lo)' }],
+    mark: { type: 'area' as const, opacity: 0.16 },
+    encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: colour },
+  };
+  const layer = o.points.some((p) => p.lo !== undefined) ? [band, line] : [line];
+  const title = { text: o.title, subtitle: o.subtitle };
+  const data = { values: o.points };
+  const spec: TopLevelSpec = o.facets
+    ? {
+        title,
+        data,
+        facet: { field: 'facet', type: 'nominal', sort: o.facets, title: null },
+        columns: Math.min(2, o.facets.length),
+        spec: { width: FACET_WIDTH, height: FACET_HEIGHT, layer },
+        config: CONFIG,
+      }
+    : { title, data, width: FACET_WIDTH, height: FACET_HEIGHT, layer, config: CONFIG };
+  return { spec, series: new Set(o.points.map((p) => `${p.facet}\n${p.series}\n${p.style}`)).size };
+}
+
+/** A log domain from the decade below the smallest positive value to the decade above the largest, ticks at decades. */
+function decades(values: number[]): { domain: [number, number]; ticks: number[] } {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  const [min, max] = extent(positive);
+  const lo = Math.floor(Math.log10(min) + 1e-9);
+  const top = Math.ceil(Math.log10(max) - 1e-9);
+  const hi = top > lo ? top : lo + 1;
+  const step = Math.ceil((hi - lo) / 10);
+  const ticks: number[] = [];
+  for (let k = lo; k <= hi; k += step) ticks.push(Number(`1e${k}`));
+  return { domain: [Number(`1e${lo}`), Number(`1e${hi}`)], ticks };
+}
+
+/** The log domain [min, max] of the values with ticks at the decades inside it, or decades() when fewer than two fit. */
+function tightDecades(values: number[]): { domain: [number, number]; ticks: number[] } {
+  const wide = decades(values);
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  const domain = extent(positive);
+  const ticks = wide.ticks.filter((t) => t >= domain[0] * (1 - 1e-12) && t <= domain[1] * (1 + 1e-12));
+  return ticks.length >= 2 ? { domain, ticks } : wide;
+}
+
+/** [min, max] of any number of values (no argument spreading, so millions of rows are fine). */
+function extent(values: number[]): [number, number] {
+  return values.reduce<[number, number]>(([lo, hi], v) => [Math.min(lo, v), Math.max(hi, v)], [Infinity, -Infinity]);
+}
+
+/** n colours along viridis, dark (first) to yellow-green (last), without the palest end. */
+function sequentialColours(n: number): string[] {
+  const viridis = scheme('viridis') as (t: number) => string;
+  return Array.from({ length: n }, (_, k) => viridis(n === 1 ? 0 : (0.88 * k) / (n - 1)));
+}
+
+function categoricalColours(n: number): string[] {
+  const tableau = scheme('tableau10') as string[];
+  return Array.from({ length: n }, (_, k) => tableau[k % tableau.length] as string);
+}
