@@ -31,6 +31,7 @@ struct BlockContext {
   const double* xMax;         // max_m |x_mj| per input coordinate
   std::size_t C;              // steps (coefficient vectors)
   bool taylor;                // tanh: use its Taylor series where the update is small
+  TaylorDegrees degrees;
 };
 
 struct BlockScratch {
@@ -118,7 +119,7 @@ template <bool Avx2>
           for (std::size_t m = 0; m < M; ++m) dc[m] = std::fma(dw, x[m * d + j], dc[m]);
         }
       }
-      w.K[c] = ctx.taylor ? taylorDegree(rho) : -1;
+      w.K[c] = ctx.taylor ? ctx.degrees.degree(rho) : -1;
       degree = std::max(degree, w.K[c]);
       directCount += w.K[c] < 0;
     }
@@ -271,7 +272,7 @@ void GaussNewtonGrid::applySteps(const std::vector<double>& A, std::size_t C, st
   std::vector<double> xMax(d, 0.0);
   for (std::size_t m = 0; m < M; ++m)
     for (std::size_t j = 0; j < d; ++j) xMax[j] = std::max(xMax[j], std::fabs(data_.x[m * d + j]));
-  const BlockContext ctx{net_, data_, xMax.data(), C, net_.activation == Activation::Tanh};
+  const BlockContext ctx{net_, data_, xMax.data(), C, net_.activation == Activation::Tanh, TaylorDegrees()};
   const bool avx2 = cpuHasAvx2Fma();
   const std::size_t T = std::min(blocks, workerCount(N, M * C));
   Buffer partial(blocks * C * M), blockNorm(blocks * C);
