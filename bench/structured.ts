@@ -1,5 +1,5 @@
 /**
- * The width-linear structured solver (spec/MATH.md section 4) and the streamed NTK Gram (section 5):
+ * The width-linear structured solver (docs/MATH.md section 4) and the streamed NTK Gram (section 5):
  * the exact step at width 10^6 with its peak memory, linear scaling in the width, the speed-up over the
  * dense solver, the NTK Gram against the DSYRK rate, the PyTorch NTK peer, and the dense/structured
  * crossover behind solver 'auto'.

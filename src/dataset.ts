@@ -1,4 +1,4 @@
-/** Training data: M points x_m in R^d (rows, row-major) with scalar targets y_m (spec/MATH.md section 1). */
+/** Training data: M points x_m in R^d (rows, row-major) with scalar targets y_m (docs/MATH.md section 1). */
 import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
 import { invalid, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
@@ -129,7 +129,7 @@ function fromTarget(count: number, target: (x: number) => number, basis?: [strin
   });
 }
 
-/** The data sets of the paper's experiments (spec/MATH.md section 6). */
+/** The data sets of the paper's experiments (docs/MATH.md section 6). */
 export const datasets = {
   /** Figures 1-2: M = 16 equispaced x in [0, 1], y = 2x + 0.4 sin(frequency pi x); frequency 5 (Figure 1) by default. */
   paperFigure1(o: { frequency?: number } = {}): Dataset {

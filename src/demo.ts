@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the paper's claim at small scale (spec/MATH.md sections 3-4, Figure 1 data).
+ * `npm run demo`: the paper's claim at small scale (docs/MATH.md sections 3-4, Figure 1 data).
  * One exact regularized Newton step per width; the table shows the one-step loss and the inertia and
  * smallest eigenvalue of C + lambda_N I, which lose their negative part as the width grows.
  */

@@ -1,5 +1,5 @@
 /**
- * Function-space tools of spec/MATH.md section 5: the linearized (kernel) dynamics of a Newton step,
+ * Function-space tools of docs/MATH.md section 5: the linearized (kernel) dynamics of a Newton step,
  * the one-step loss, and kernel comparison.
  */
 import { type Dataset, requireDataset } from './dataset.js';

@@ -1,5 +1,5 @@
 /**
- * Kernel Gram matrices (spec/MATH.md section 5), pure functions of a network and its data:
+ * Kernel Gram matrices (docs/MATH.md section 5), pure functions of a network and its data:
  *   ntkGram:  B = J J^T / M, streamed over neurons with DSYRK (no M x P Jacobian held);
  *   nntkGram: J (C + lambda I)^-1 J^T / M through the structured solver, never a P x P matrix
  *             (Gauss-Newton: B (B + lambda I)^-1, eigenvalues in (0, 1)).

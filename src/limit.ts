@@ -1,5 +1,5 @@
 /**
- * The infinite-width kernels of spec/MATH.md section 5 for the paper's initialization (section 1),
+ * The infinite-width kernels of docs/MATH.md section 5 for the paper's initialization (section 1),
  * computed exactly (to ~1e-13 of max |B*|) by Gauss-Hermite quadrature in native/core/limit_kernel.cpp:
  *   ntkGramLimit:  B*(x, x') = (1/M) (E[sigma(z) sigma(z')] + (1/3)(x.x' + 1) E[sigma'(z) sigma'(z')]),
  *                  (z, z') centered normal with Var z = |x|^2 + 1, Var z' = |x'|^2 + 1, Cov = x.x' + 1;

@@ -1,5 +1,5 @@
 /**
- * The shallow network f(x) = N^-beta sum_i c_i sigma(w_i . x + b_i) of spec/MATH.md section 1, with
+ * The shallow network f(x) = N^-beta sum_i c_i sigma(w_i . x + b_i) of docs/MATH.md section 1, with
  * its exact derivatives (section 2) computed by the native core. Instances are immutable: a step
  * makes a new network.
  */
@@ -123,7 +123,7 @@ export class TwoLayerNet {
     return splitParameters(native().gradient(state(this), this.checked(data)), this.width, this.inputDim);
   }
 
-  /** J = df/dtheta at every data point: M x P, row-major, neuron-major columns (spec/MATH.md section 1). */
+  /** J = df/dtheta at every data point: M x P, row-major, neuron-major columns (docs/MATH.md section 1). */
   jacobian(data: Dataset): Float64Array {
     const d = this.checked(data);
     const bytes = 8 * d.size * this.parameterCount;
@@ -169,7 +169,7 @@ export class TwoLayerNet {
     return new TwoLayerNet(next);
   }
 
-  /** The parameters in the flat neuron-major order of spec/MATH.md section 1. */
+  /** The parameters in the flat neuron-major order of docs/MATH.md section 1. */
   flatParameters(): Float64Array {
     return flattenParameters(state(this), this.width, this.inputDim);
   }

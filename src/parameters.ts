@@ -1,4 +1,4 @@
-/** The flat neuron-major parameter order of spec/MATH.md section 1: [w_1 (d), b_1, c_1, w_2, ...]. */
+/** The flat neuron-major parameter order of docs/MATH.md section 1: [w_1 (d), b_1, c_1, w_2, ...]. */
 export interface NetParameters {
   W: Float64Array; // width x inputDim, row-major
   b: Float64Array;

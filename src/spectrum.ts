@@ -1,7 +1,7 @@
 /**
  * Inertia and extremal eigenvalues of C + lambda I at any width, without a P x P matrix: Haynsworth
  * inertia of the block-diagonal-plus-rank-M structure and bisection on shifted inertia
- * (spec/MATH.md section 4; native/core/structured_system.cpp).
+ * (docs/MATH.md section 4; native/core/structured_system.cpp).
  */
 import { type Dataset, nativeData } from './dataset.js';
 import { state, type TwoLayerNet } from './model.js';

@@ -1,5 +1,5 @@
 /**
- * One exact regularized Newton or Gauss-Newton step (spec/MATH.md section 3):
+ * One exact regularized Newton or Gauss-Newton step (docs/MATH.md section 3):
  *   step = -(C + lambda I)^-1 grad L,  C = hess L (Newton) or J^T J / M (Gauss-Newton),
  * with the inertia and, on request, extremal or all eigenvalues of C + lambda I. Two exact solvers:
  * 'dense' factors the P x P matrix (MATH.md section 4, dense route); 'structured' uses the

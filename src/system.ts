@@ -1,6 +1,6 @@
 /**
  * The linear system behind every second-order call: a network, its data, the curvature C and the
- * regularization lambda of C + lambda I (spec/MATH.md section 3), validated once for all callers.
+ * regularization lambda of C + lambda I (docs/MATH.md section 3), validated once for all callers.
  */
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Dataset.create and the paper's data sets (spec/MATH.md section 6).
+ * Dataset.create and the paper's data sets (docs/MATH.md section 6).
  */
 import { describe, expect, it } from 'vitest';
 import { Dataset, datasets } from '../src/index.js';

@@ -1,5 +1,5 @@
 /**
- * Function-space tools (spec/MATH.md section 5): the linearized trajectory against its closed form,
+ * Function-space tools (docs/MATH.md section 5): the linearized trajectory against its closed form,
  * the one-step loss against the NNTK linearization at growing width, and kernel convergence to the limit.
  */
 import { describe, expect, it } from 'vitest';

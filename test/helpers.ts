@@ -91,7 +91,7 @@ export function normalCdf(z: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The activations, written from their definitions (spec/MATH.md section 1).
+// The activations, written from their definitions (docs/MATH.md section 1).
 export const sigmaRef: Record<Activation, (z: number) => number> = {
   tanh: (z) => Math.tanh(z),
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
@@ -103,7 +103,7 @@ export const sigmaRef: Record<Activation, (z: number) => number> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Parameters in the flat neuron-major order [w_1 (d), b_1, c_1, w_2, ...] (spec/MATH.md section 1).
+// Parameters in the flat neuron-major order [w_1 (d), b_1, c_1, w_2, ...] (docs/MATH.md section 1).
 export interface Params {
   W: Float64Array;
   b: Float64Array;

@@ -1,5 +1,5 @@
 /**
- * The infinite-width kernels B* and NNTK* = B* (B* + gamma I)^-1 (spec/MATH.md section 5), checked
+ * The infinite-width kernels B* and NNTK* = B* (B* + gamma I)^-1 (docs/MATH.md section 5), checked
  * against closed forms (erf, sin), an independent trapezoidal integration (every activation), Monte
  * Carlo at large width (N^(2 beta - 1) J J^T / M of random networks) and a direct solve.
  */

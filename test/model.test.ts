@@ -1,6 +1,6 @@
 /**
  * TwoLayerNet: predict, loss, gradient, jacobian and hessian against computations written here
- * (spec/MATH.md sections 1-2), plus the bookkeeping of parameters, fromParameters and withStep.
+ * (docs/MATH.md sections 1-2), plus the bookkeeping of parameters, fromParameters and withStep.
  */
 import { describe, expect, it } from 'vitest';
 import { Dataset, TwoLayerNet, datasets } from '../src/index.js';

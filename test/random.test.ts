@@ -1,5 +1,5 @@
 /**
- * The paper's initialization (spec/MATH.md section 1): w_i ~ N(0, I_d), b_i ~ N(0, 1), c_i ~ U(-1, 1),
+ * The paper's initialization (docs/MATH.md section 1): w_i ~ N(0, I_d), b_i ~ N(0, 1), c_i ~ U(-1, 1),
  * from a counter-based generator keyed by the seed.
  */
 import { afterAll, describe, expect, it } from 'vitest';

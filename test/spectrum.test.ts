@@ -1,6 +1,6 @@
 /**
  * curvatureSpectrum: inertia and extremal eigenvalues of C + lambda I by Haynsworth inertia and
- * bisection (spec/MATH.md section 4), checked against LAPACK's dense eigensolver and, for small P,
+ * bisection (docs/MATH.md section 4), checked against LAPACK's dense eigensolver and, for small P,
  * against the Jacobi routine of the test helpers on hessian() + lambda I.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * newtonStep / newtonStepSync (spec/MATH.md sections 3-4): the step solves (C + lambda I) step = -grad L,
+ * newtonStep / newtonStepSync (docs/MATH.md sections 3-4): the step solves (C + lambda I) step = -grad L,
  * with C taken from hessian() and the product written here; the factorization path, the inertia and
  * the spectra are checked against an independent Jacobi eigenvalue routine.
  */

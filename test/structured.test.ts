@@ -1,5 +1,5 @@
 /**
- * The structured (width-linear) solver of spec/MATH.md section 4 against the dense one, which
+ * The structured (width-linear) solver of docs/MATH.md section 4 against the dense one, which
  * factors the assembled P x P matrix: the two are independent computations of the same exact step.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The dense route of spec/MATH.md section 4: assemble C + lambda I (DSYRK plus the neuron blocks),
+// The dense route of docs/MATH.md section 4: assemble C + lambda I (DSYRK plus the neuron blocks),
 // factor by Cholesky, fall back to Bunch-Kaufman LDL^T with inertia read off D, and take spectra
 // from LAPACK's symmetric eigensolvers. Memory O(P^2): for small and moderate widths only.
 #pragma once

@@ -1,4 +1,4 @@
-// Kernel Gram matrices of spec/MATH.md section 5, streamed over neurons (no M x P Jacobian held).
+// Kernel Gram matrices of docs/MATH.md section 5, streamed over neurons (no M x P Jacobian held).
 #pragma once
 #include <vector>
 

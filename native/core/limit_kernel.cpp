@@ -1,4 +1,4 @@
-// Infinite-width NTK and NNTK (spec/MATH.md section 5) by tensor Gauss-Hermite quadrature.
+// Infinite-width NTK and NNTK (docs/MATH.md section 5) by tensor Gauss-Hermite quadrature.
 //
 // Quadrature. With u, v iid N(0, 1), a = |x|^2 + 1, b = |x'|^2 + 1, c = x.x' + 1,
 //   z = sqrt(a) u,   z' = (c / sqrt(a)) u + sqrt(b - c^2 / a) v

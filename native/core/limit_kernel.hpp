@@ -1,4 +1,4 @@
-// The infinite-width limit kernels of spec/MATH.md section 5 for the paper's initialization
+// The infinite-width limit kernels of docs/MATH.md section 5 for the paper's initialization
 // (section 1: w ~ N(0, I_d), b ~ N(0, 1), c ~ U(-1, 1), so E[c^2] = 1/3):
 //
 //   B*(x, x') = (1/M) ( E[sigma(z) sigma(z')] + (1/3) (x.x' + 1) E[sigma'(z) sigma'(z')] ),

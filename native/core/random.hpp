@@ -1,4 +1,4 @@
-// Counter-based random numbers for the paper's initialization (spec/MATH.md section 1).
+// Counter-based random numbers for the paper's initialization (docs/MATH.md section 1).
 //
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011): every
 // value is a pure function of (seed, stream, index), so a network is the same on every run,

@@ -1,4 +1,4 @@
-// Streams G = sum_k s_k v_k v_k^T (M x M) over many M-vectors v_k with signs s_k = +-1 (spec/MATH.md
+// Streams G = sum_k s_k v_k v_k^T (M x M) over many M-vectors v_k with signs s_k = +-1 (docs/MATH.md
 // section 4: G = J Bd^-1 J^T with Bd^-1 split into its positive and negative parts; section 5: the NTK
 // J J^T). One accumulator per worker thread: columns are written into a buffer that is folded into the
 // thread's own G by DSYRK whenever it fills, so the heavy work is BLAS-3, threads never wait for each

@@ -1,5 +1,5 @@
 // What a regularized Newton / Gauss-Newton step is asked for and what it reports
-// (spec/MATH.md section 3). Shared by the dense solver and the structured one.
+// (docs/MATH.md section 3). Shared by the dense solver and the structured one.
 #pragma once
 #include <cstddef>
 #include <string>

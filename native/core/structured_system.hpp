@@ -1,5 +1,5 @@
 // The exact regularized Newton / Gauss-Newton system at any width, without a P x P matrix
-// (spec/MATH.md section 4). With Bd = blockdiag(D_i + lambda I) and g = J^T r / M, Woodbury gives
+// (docs/MATH.md section 4). With Bd = blockdiag(D_i + lambda I) and g = J^T r / M, Woodbury gives
 //   (Bd + J^T J / M)^-1 g = Bd^-1 J^T (M I + G)^-1 r,   G = J Bd^-1 J^T  (M x M),
 // so a step is one streamed pass to build G, an M x M solve, and one streamed pass to apply
 // Bd^-1 J^T: O(M^2 P) time and O(M^2 + M q) working memory. Each block is diagonalised (D_i + lambda I =

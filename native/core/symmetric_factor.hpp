@@ -1,5 +1,5 @@
 // Bunch-Kaufman LDL^T of a symmetric indefinite matrix (LAPACK DSYTRF, with its workspace query), with
-// the inertia read off D and LAPACK's condition estimate (spec/MATH.md section 4).
+// the inertia read off D and LAPACK's condition estimate (docs/MATH.md section 4).
 #pragma once
 #include <lapack.h>
 
