@@ -7,6 +7,8 @@
 // Plain Node ESM with no dependencies: it runs before node_modules exists.
 //
 // Options:   --build   rebuild the native addon and the TypeScript even if they look up to date
+//            --test    also make sure Debian's chromium is there for the browser tests (installed when
+//                      running as root; otherwise the command is printed and those tests are skipped)
 // Env:       NNTK_SKIP_SYSTEM_PACKAGES=1   do not check the Debian packages (libraries installed otherwise)
 //            NNTK_SETUP_EXTRA_PACKAGES     extra package names to require (testing the missing-package path)
 
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const force = args.includes('--build');
+const forTests = args.includes('--test');
 const isWindows = process.platform === 'win32';
 const inCI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 
@@ -162,6 +165,30 @@ function ensureSystemPackages() {
   }
 }
 
+/**
+ * The browser tests drive Debian's chromium (never a downloaded browser). Missing it is not fatal: the
+ * tests that need it are skipped with the reason printed.
+ */
+function ensureBrowser() {
+  if (!forTests || process.env.NNTK_SKIP_SYSTEM_PACKAGES === '1') return;
+  if (existsSync('/usr/bin/chromium')) return;
+  const missing = missingPackages(['chromium']);
+  if (missing === null || missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.log('nntk setup: the browser tests will be skipped: chromium is not installed (sudo apt-get install -y chromium)');
+    return;
+  }
+  say('installing chromium for the browser tests (apt-get install chromium)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env })) {
+    run('apt-get', ['update'], { env });
+    if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env })) {
+      console.log('nntk setup: could not install chromium; the browser tests will be skipped');
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // 2. npm dependencies.
 
@@ -298,6 +325,7 @@ function buildTypeScript() {
 // ---------------------------------------------------------------------------------------------------
 
 ensureSystemPackages();
+ensureBrowser();
 ensureNodeModules();
 buildNative();
 buildTypeScript();

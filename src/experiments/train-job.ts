@@ -1,0 +1,55 @@
+/**
+ * A Figure 3/5 job (docs/MATH.md section 6): one training run of one method from one seed on the
+ * Figure 3 data, logged on a log-spaced grid of iterations with the error of each target component and
+ * of each initial-NTK eigenmode.
+ */
+import { TwoLayerNet } from '../model.js';
+import type { TrainingRow } from '../report/types.js';
+import { train } from '../train.js';
+import type { TrainJob } from './jobs.js';
+import { figureDataset } from './paper-grid.js';
+
+export interface TrainJobResult {
+  rows: TrainingRow[];
+  metrics: { finalLoss: number; iterations: number; seconds: number; stoppedBecause: string; componentNames: string[] };
+}
+
+/** Iteration t is logged when t = 0, t is a multiple of `every`, or t = round(10^(k / perDecade)) for an integer k. */
+export function isLogged(t: number, record: TrainJob['record']): boolean {
+  if (t === 0 || (record.every !== undefined && t % record.every === 0)) return true;
+  const k = Math.round(Math.log10(t) * record.perDecade);
+  return [k - 1, k, k + 1].some((j) => Math.round(10 ** (j / record.perDecade)) === t);
+}
+
+export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
+  const data = figureDataset('figure3');
+  const net = TwoLayerNet.create({ width: job.width, inputDim: 1, beta: job.beta, seed: job.seed });
+  const run = await train(net, data, {
+    method: job.method,
+    iterations: job.iterations,
+    ...(job.learningRate !== undefined ? { learningRate: job.learningRate } : {}),
+    diagnostics: { components: true, ntkModes: true },
+  });
+  const last = run.history.at(-1)!;
+  const logged = run.history.filter((h) => h === last || isLogged(h.iteration, job.record));
+  const rows = logged.map((h) => ({
+    method: job.method,
+    seed: job.seed,
+    iteration: h.iteration,
+    loss: h.loss,
+    seconds: h.seconds,
+    lambda: h.lambda ?? null,
+    components: h.components ? Array.from(h.components) : null,
+    modes: h.ntkModes ? Array.from(h.ntkModes) : null,
+  }));
+  return {
+    rows,
+    metrics: {
+      finalLoss: last.loss,
+      iterations: last.iteration,
+      seconds: last.seconds,
+      stoppedBecause: run.stoppedBecause,
+      componentNames: [...(run.componentNames ?? [])],
+    },
+  };
+}
