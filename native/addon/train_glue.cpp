@@ -39,6 +39,9 @@ TrainOptions readOptions(const Napi::Object& o, std::size_t M) {
   t.timeLimitSeconds = numberOr(o, "timeLimitSeconds", t.timeLimitSeconds);
   t.allowIndefinite = o.Get("allowIndefinite").ToBoolean();
   t.diagnosticsEvery = static_cast<std::size_t>(numberOr(o, "diagnosticsEvery", 1));
+  t.recordEvery = static_cast<std::size_t>(numberOr(o, "recordEvery", 1));
+  t.recordPerDecade = static_cast<std::size_t>(numberOr(o, "recordPerDecade", 0));
+  t.keptBytesLimit = static_cast<std::size_t>(numberOr(o, "keptBytesLimit", static_cast<double>(t.keptBytesLimit)));
   const Napi::Value list = o.Get("diagnostics");
   if (list.IsArray()) {
     const auto array = list.As<Napi::Array>();
