@@ -1,8 +1,9 @@
 /**
  * train(): regularized Newton and Gauss-Newton with exact solves, gradient descent and Adam
  * (spec/MATH.md sections 3 and 6). The loop runs in native code on a worker thread and streams one
- * StepRecord per iteration; it stops on iterations, targetLoss, timeLimitSeconds, an AbortSignal, or
- * divergence, and a run can be resumed from its last network and state.
+ * StepRecord per iteration (or per iteration of a thinned schedule, `record`); it stops on iterations,
+ * targetLoss, timeLimitSeconds, an AbortSignal, or divergence, and a run can be resumed from its last
+ * network and state.
  */
 import { type Basis, Dataset, nativeData, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
@@ -90,15 +91,24 @@ export interface TrainOptions {
   timeLimitSeconds?: number;
   signal?: AbortSignal;
   onStep?: (s: StepRecord) => void;
-  /** Per-iteration diagnostics: components on data.basis (or a given basis), NTK eigenmodes; every k iterations. */
+  /** Per-iteration diagnostics: components on data.basis (or a given basis), NTK eigenmodes; every k iterations (of the recorded ones). */
   diagnostics?: { components?: boolean | Basis; ntkModes?: boolean; every?: number };
+  /**
+   * Which iterations become records (history and onStep). Absent: every iteration. Given: iteration t is
+   * recorded when t % every === 0, or t is on the log grid t = round(10^(k / perDecade)), k = 0, 1, ...
+   * (perDecade points per decade), and the run's first record (its starting state) and last (the state it
+   * stops in, whatever the reason) are always there; so `{}` keeps only those two. Both are positive
+   * integers. The choice is made in native code: an iteration that is not recorded costs no JavaScript
+   * work, and the training itself (parameters, losses, state) is the same either way.
+   */
+  record?: { every?: number; perDecade?: number };
   /** Continue a previous run: its iteration count, time, lambda and optimizer state. */
   resume?: TrainingRun;
   memoryLimitBytes?: number;
 }
 
 const KEYS = ['method', 'iterations', 'regularization', 'damping', 'solver', 'spectrum', 'alpha', 'learningRate', 'epsilon',
-  'allowIndefinite', 'targetLoss', 'timeLimitSeconds', 'signal', 'onStep', 'diagnostics', 'resume', 'memoryLimitBytes'] as const;
+  'allowIndefinite', 'targetLoss', 'timeLimitSeconds', 'signal', 'onStep', 'diagnostics', 'record', 'resume', 'memoryLimitBytes'] as const;
 
 /** (Phi^T Phi)^-1 Phi^T (K x M): maps f to its least-squares coefficients on the basis. */
 function leastSquaresMap(basis: Basis, M: number): Float64Array {
@@ -220,6 +230,16 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     }
   }
 
+  // Record thinning: 0 switches a rule off; the default records every iteration.
+  let recordEvery = 1;
+  let recordPerDecade = 0;
+  if (o.record !== undefined) {
+    if (!isPlainObject(o.record)) throw invalid('E_ARGUMENT', 'record', 'an object { every?, perDecade? }', o.record);
+    requireKnownKeys(o.record, 'record', ['every', 'perDecade']);
+    recordEvery = o.record.every === undefined ? 0 : requireInteger(o.record.every, 'record.every', 1);
+    recordPerDecade = o.record.perDecade === undefined ? 0 : requireInteger(o.record.perDecade, 'record.perDecade', 1);
+  }
+
   const resume = o.resume as TrainingRun | undefined;
   if (resume !== undefined && (!isPlainObject(resume) || !isPlainObject((resume as unknown as Record<string, unknown>).state))) {
     throw invalid('E_ARGUMENT', 'resume', 'a TrainingRun returned by train()', resume);
@@ -231,7 +251,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     nativeOptions: {
       method: METHODS.indexOf(method), damping: DAMPINGS.indexOf(damping), solver: solver === 'dense' ? 0 : 1,
       spectrum: SPECTRA.indexOf(spectrum), lambda, alpha, learningRate, epsilon, iterations, targetLoss, timeLimitSeconds,
-      allowIndefinite: o.allowIndefinite === true, diagnostics, diagnosticsEvery: every,
+      allowIndefinite: o.allowIndefinite === true, diagnostics, diagnosticsEvery: every, recordEvery, recordPerDecade,
     },
   };
 }
@@ -242,8 +262,9 @@ function checkedBasis(basis: unknown, data: Dataset): Basis {
 }
 
 /**
- * Trains a network; resolves with the final network, the per-iteration history and why it stopped.
- * The loop runs off the main thread; onStep sees each record as it arrives.
+ * Trains a network; resolves with the final network, the history of records (every iteration, or those
+ * `record` selects) and why it stopped. The loop runs off the main thread; onStep sees each record as it
+ * arrives.
  */
 export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): Promise<TrainingRun> {
   const p = prepare(net, data, o);

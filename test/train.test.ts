@@ -5,16 +5,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  type Activation,
   datasets,
+  getThreads,
   newtonStepSync,
   NntkError,
   ntkGramSync,
+  setThreads,
   symmetricEigen,
   train,
   TwoLayerNet,
   type StepRecord,
+  type TrainingRun,
 } from '../src/index.js';
-import { expectCode, flatten, maxAbs, maxAbsDiff, randomDataset } from './helpers.js';
+import { nativeData } from '../src/dataset.js';
+import { state } from '../src/model.js';
+import { native } from '../src/native.js';
+import { expectCode, flatten, maxAbs, maxAbsDiff, randomDataset, unflatten } from './helpers.js';
 
 const data = datasets.paperFigure3();
 const small = () => TwoLayerNet.create({ width: 30, inputDim: 1, seed: 3 });
@@ -61,7 +68,7 @@ describe('train: each method is the algorithm it names', () => {
     const m = new Float64Array(theta.length);
     const v = new Float64Array(theta.length);
     for (let t = 1; t <= 6; t++) {
-      const net = TwoLayerNet.fromParameters({ ...unflat(theta), beta: 0.52 });
+      const net = TwoLayerNet.fromParameters({ ...unflatten(theta, 30, 1), beta: 0.52 });
       const g = flatten(net.gradient(data), 30, 1);
       theta = theta.map((x, i) => {
         m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
@@ -71,6 +78,35 @@ describe('train: each method is the algorithm it names', () => {
     }
     const run = await train(small(), data, { method: 'adam', iterations: 6, learningRate: lr });
     expect(relDiff(params(run.net), theta)).toBeLessThan(1e-12);
+  });
+
+  it.each([
+    ['sigmoid', 2],   // sigma' recovered from sigma, inputDim 2
+    ['softplus', 2],  // sigma' kept beside sigma
+    ['sin', 1],       // sigma' kept, inputDim 1
+  ] as const)('gd and adam with %s at inputDim %i are the hand-written updates', async (activation: Activation, d) => {
+    const dataD = randomDataset(11, 20, d);
+    const start = TwoLayerNet.create({ width: 7, inputDim: d, seed: 5, activation });
+    let gd = params(start);
+    let adam = params(start);
+    const m = new Float64Array(gd.length);
+    const v = new Float64Array(gd.length);
+    const at = (theta: Float64Array) => TwoLayerNet.fromParameters({ ...unflatten(theta, 7, d), beta: 0.52, activation });
+    for (let t = 1; t <= 4; t++) {
+      const g1 = flatten(at(gd).gradient(dataD), 7, d);
+      gd = gd.map((x, i) => x - 0.3 * g1[i]!);
+      const g2 = flatten(at(adam).gradient(dataD), 7, d);
+      adam = adam.map((x, i) => {
+        m[i] = 0.9 * m[i]! + 0.1 * g2[i]!;
+        v[i] = 0.999 * v[i]! + 0.001 * g2[i]! * g2[i]!;
+        return x - (0.01 * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8);
+      });
+    }
+    const runGd = await train(start, dataD, { method: 'gd', iterations: 4, learningRate: 0.3 });
+    const runAdam = await train(start, dataD, { method: 'adam', iterations: 4 });
+    expect(relDiff(params(runGd.net), gd)).toBeLessThan(1e-12);
+    expect(relDiff(params(runAdam.net), adam)).toBeLessThan(1e-12);
+    expect(runGd.history.at(-1)!.loss).toBe(runGd.net.loss(dataD));
   });
 
   it("'adaptive' (the default) follows the reference rule: x0.8 on accept, x2 per rejected try, at most 6 tries", async () => {
@@ -180,9 +216,145 @@ describe('train: records, stopping, threads, resume', () => {
     }
   });
 
+  it("gd and adam records carry net.loss of the network they describe, bit for bit", async () => {
+    for (const method of ['gd', 'adam'] as const) {
+      const run = await train(small(), data, { method, iterations: 3 });
+      expect(run.history.at(-1)!.loss).toBe(run.net.loss(data));
+      expect(run.history[0]!.loss).toBe(small().loss(data));
+    }
+  });
+
+  it('gd and adam give the same bits on 1 and 2 threads (a width that uses the worker pool)', async () => {
+    const before = getThreads();
+    const wide = TwoLayerNet.create({ width: 20000, inputDim: 1, seed: 4 });
+    const runs: TrainingRun[] = [];
+    try {
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        for (const method of ['gd', 'adam'] as const) runs.push(await train(wide, data, { method, iterations: 3 }));
+      }
+    } finally {
+      setThreads(before);
+    }
+    for (const k of [0, 1]) {
+      expect(params(runs[k + 2]!.net)).toEqual(params(runs[k]!.net));
+      expect(runs[k + 2]!.history.map((h) => h.loss)).toEqual(runs[k]!.history.map((h) => h.loss));
+    }
+  });
+
+  it('gd and adam without room to keep the activation values (two evaluations an iteration) give the same bits', async () => {
+    // The raw addon, to lower the memory cap below which the sweep keeps sigma (and sigma') per neuron and point.
+    const rawRun = (net: TwoLayerNet, method: number, keptBytesLimit?: number) => {
+      const records: StepRecord[] = [];
+      const options = {
+        method, learningRate: method === 2 ? 0.7 : 0.01, iterations: 5, targetLoss: -1, diagnostics: [], diagnosticsEvery: 1,
+        ...(keptBytesLimit === undefined ? {} : { keptBytesLimit }),
+      };
+      const handle = native().train(state(net), nativeData(data), options, { iteration: 0, seconds: 0, lambda: 1e-8, nu: 2 },
+        (r: never) => records.push(r));
+      return handle.promise.then((out) => ({ out, losses: records.map((r) => r.loss) }));
+    };
+    for (const activation of ['tanh', 'softplus'] as const) {
+      const net = TwoLayerNet.create({ width: 40, inputDim: 1, seed: 8, activation });
+      for (const method of [2, 3]) {
+        const kept = await rawRun(net, method);
+        const recomputed = await rawRun(net, method, 0);
+        expect(recomputed.out.W).toEqual(kept.out.W);
+        expect(recomputed.out.c).toEqual(kept.out.c);
+        expect(recomputed.losses).toEqual(kept.losses);
+      }
+    }
+  });
+
   it('rejects with the error thrown by onStep', async () => {
     const p = train(small(), data, { method: 'gd', iterations: 100, onStep: () => { throw new Error('stop here'); } });
     await expect(p).rejects.toThrow('stop here');
+  });
+});
+
+/** round(10^(k / perDecade)) for k = 0, 1, ... up to last: the log grid of record.perDecade. */
+function logGrid(perDecade: number, last: number): Set<number> {
+  const grid = new Set<number>();
+  for (let k = 0; Math.round(10 ** (k / perDecade)) <= last; k++) grid.add(Math.round(10 ** (k / perDecade)));
+  return grid;
+}
+
+describe('train: record thinning', () => {
+  const iterationsOf = (run: TrainingRun) => run.history.map((h) => h.iteration);
+
+  it('record.every keeps the multiples of every, the first and the last record', async () => {
+    const run = await train(small(), data, { method: 'gd', iterations: 35, record: { every: 10 } });
+    expect(iterationsOf(run)).toEqual([0, 10, 20, 30, 35]);
+    const exact = await train(small(), data, { method: 'gd', iterations: 30, record: { every: 10 } });
+    expect(iterationsOf(exact)).toEqual([0, 10, 20, 30]);
+  });
+
+  it('record.perDecade keeps round(10^(k / perDecade)); with every, the union; {} keeps the ends', async () => {
+    const grid = await train(small(), data, { method: 'adam', iterations: 150, record: { perDecade: 5 } });
+    expect(iterationsOf(grid)).toEqual([0, 1, 2, 3, 4, 6, 10, 16, 25, 40, 63, 100, 150]);
+    const fine = await train(small(), data, { method: 'gd', iterations: 1000, record: { perDecade: 20 } });
+    expect(iterationsOf(fine)).toEqual([0, ...[...logGrid(20, 1000)].sort((a, b) => a - b)]);
+    const both = await train(small(), data, { method: 'gd', iterations: 120, record: { perDecade: 3, every: 50 } });
+    expect(iterationsOf(both)).toEqual([0, 1, 2, 5, 10, 22, 46, 50, 100, 120]);
+    const ends = await train(small(), data, { method: 'gd', iterations: 40, record: {} });
+    expect(iterationsOf(ends)).toEqual([0, 40]);
+  });
+
+  it('a thinned run trains exactly as an unthinned one: parameters, state and the recorded losses', async () => {
+    for (const method of ['gd', 'adam', 'newton'] as const) {
+      const iterations = method === 'newton' ? 12 : 60;
+      const whole = await train(small(), data, { method, iterations });
+      const thin = await train(small(), data, { method, iterations, record: { every: 7, perDecade: 2 } });
+      expect(params(thin.net)).toEqual(params(whole.net));
+      expect(thin.state).toEqual({ ...whole.state, seconds: thin.state.seconds });
+      for (const r of thin.history) {
+        expect({ ...r, seconds: 0 }).toEqual({ ...whole.history[r.iteration]!, seconds: 0 });
+      }
+    }
+  });
+
+  it('onStep sees exactly the recorded history', async () => {
+    const seen: StepRecord[] = [];
+    const run = await train(small(), data, { method: 'adam', iterations: 500, record: { perDecade: 4 }, onStep: (s) => seen.push(s) });
+    expect(run.history).toEqual(seen);
+    expect(seen.length).toBe(1 + logGrid(4, 500).size + 1);  // iteration 0, the grid, and 500 (not on it)
+  });
+
+  it('the last record is the state the run stopped in, whatever the reason', async () => {
+    const last = (run: TrainingRun) => {
+      expect(run.history.at(-1)!.iteration).toBe(run.state.iteration);
+      return run.history.at(-1)!;
+    };
+    const target = await train(small(), data, { method: 'newton', iterations: 500, targetLoss: 0.5, record: { every: 1000 } });
+    expect(target.stoppedBecause).toBe('targetLoss');
+    expect(last(target).loss).toBeLessThanOrEqual(0.5);
+    expect(target.history).toHaveLength(2);
+    const timed = await train(small(), data, { method: 'gd', iterations: 1e8, timeLimitSeconds: 0.05, record: { every: 1e7 } });
+    expect(timed.stoppedBecause).toBe('timeLimit');
+    expect(last(timed).iteration).toBeGreaterThan(0);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const aborted = await train(small(), data, { method: 'adam', iterations: 1e8, signal: controller.signal, record: { perDecade: 1 } });
+    expect(aborted.stoppedBecause).toBe('aborted');
+    last(aborted);
+    const diverged = await train(small(), data, { method: 'gd', iterations: 200, learningRate: 1e6, record: {} });
+    if (diverged.stoppedBecause === 'diverged') expect(Number.isFinite(last(diverged).loss)).toBe(false);
+    else expect(last(diverged).iteration).toBe(200);
+  });
+
+  it('diagnostics come with the recorded iterations that are multiples of diagnostics.every', async () => {
+    const run = await train(small(), data, { method: 'gd', iterations: 9, record: { every: 2 }, diagnostics: { components: true, every: 4 } });
+    expect(iterationsOf(run)).toEqual([0, 2, 4, 6, 8, 9]);
+    expect(run.history.filter((h) => h.components).map((h) => h.iteration)).toEqual([0, 4, 8]);
+  });
+
+  it('a resumed thinned run continues the grid and the training exactly', async () => {
+    const whole = await train(small(), data, { method: 'adam', iterations: 40, record: { perDecade: 10 } });
+    const first = await train(small(), data, { method: 'adam', iterations: 15, record: { perDecade: 10 } });
+    const rest = await train(first.net, data, { method: 'adam', iterations: 25, resume: first, record: { perDecade: 10 } });
+    expect(params(rest.net)).toEqual(params(whole.net));
+    const joined = [...iterationsOf(first), ...iterationsOf(rest).slice(1)];  // rest starts where first ended
+    expect(joined.filter((t) => t !== 15)).toEqual(iterationsOf(whole).filter((t) => t !== 15));
   });
 });
 
@@ -261,6 +433,26 @@ describe('train: bad input', () => {
   ])('%o -> %s, as a rejected promise', async (options, code) => {
     await expect(train(net, data, options as never)).rejects.toMatchObject({ code });
   });
+  it.each([
+    [{ record: 10 }, 'E_ARGUMENT'],
+    [{ record: null }, 'E_ARGUMENT'],
+    [{ record: [10] }, 'E_ARGUMENT'],
+    [{ record: { evry: 10 } }, 'E_ARGUMENT'],
+    [{ record: { every: 0 } }, 'E_ARGUMENT'],
+    [{ record: { every: -5 } }, 'E_ARGUMENT'],
+    [{ record: { every: 2.5 } }, 'E_ARGUMENT'],
+    [{ record: { every: '10' } }, 'E_ARGUMENT'],
+    [{ record: { every: Number.POSITIVE_INFINITY } }, 'E_NONFINITE'],
+    [{ record: { perDecade: 0 } }, 'E_ARGUMENT'],
+    [{ record: { perDecade: -1 } }, 'E_ARGUMENT'],
+    [{ record: { perDecade: 0.5 } }, 'E_ARGUMENT'],
+    [{ record: { perDecade: Number.NaN } }, 'E_NONFINITE'],
+    [{ record: { every: 10, perDecade: true } }, 'E_ARGUMENT'],
+  ])('record %o -> an NntkError %s', async (extra, code) => {
+    const error = await train(net, data, { method: 'gd', iterations: 1, ...extra } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NntkError);
+    expect(error).toMatchObject({ code });
+  });
   it('components without a basis, wrong data, wrong network', async () => {
     await expect(train(net, datasets.paperFigure1(), { method: 'gd', iterations: 1, diagnostics: { components: true } })).rejects.toBeInstanceOf(NntkError);
     await expect(train(net, randomDataset(1, 5, 2), { method: 'gd', iterations: 1 })).rejects.toMatchObject({ code: 'E_SHAPE' });
@@ -273,15 +465,3 @@ describe('train: bad input', () => {
   });
   void expectCode;
 });
-
-function unflat(theta: Float64Array) {
-  const W = new Float64Array(30);
-  const b = new Float64Array(30);
-  const c = new Float64Array(30);
-  for (let i = 0; i < 30; i++) {
-    W[i] = theta[3 * i]!;
-    b[i] = theta[3 * i + 1]!;
-    c[i] = theta[3 * i + 2]!;
-  }
-  return { W, b, c };
-}

@@ -1,10 +1,16 @@
 // train(net, data, options, state, onRecord) -> { promise, cancel }: runs the loop on libuv's pool,
 // sends every record to onRecord on the JavaScript thread, and resolves with the final parameters and
 // state. cancel() (wired to an AbortSignal in TypeScript) stops the loop between iterations.
+//
+// Records travel in batches: the loop appends each record to a pending list and wakes the JavaScript
+// thread only when no wake-up is outstanding; the JavaScript side takes the whole list at once. An idle
+// event loop gets each record as soon as it is made, a busy one gets what piled up meanwhile in one call,
+// instead of one hop through the thread-safe function queue per record.
 #include "train_glue.hpp"
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "convert.hpp"
@@ -39,6 +45,9 @@ TrainOptions readOptions(const Napi::Object& o, std::size_t M) {
   t.timeLimitSeconds = numberOr(o, "timeLimitSeconds", t.timeLimitSeconds);
   t.allowIndefinite = o.Get("allowIndefinite").ToBoolean();
   t.diagnosticsEvery = static_cast<std::size_t>(numberOr(o, "diagnosticsEvery", 1));
+  t.recordEvery = static_cast<std::size_t>(numberOr(o, "recordEvery", 1));
+  t.recordPerDecade = static_cast<std::size_t>(numberOr(o, "recordPerDecade", 0));
+  t.keptBytesLimit = static_cast<std::size_t>(numberOr(o, "keptBytesLimit", static_cast<double>(t.keptBytesLimit)));
   const Napi::Value list = o.Get("diagnostics");
   if (list.IsArray()) {
     const auto array = list.As<Napi::Array>();
@@ -105,28 +114,46 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
+    const auto emit = [this, &progress](TrainRecord&& r) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_.push_back(std::move(r));
+      if (!woken_) {
+        woken_ = true;
+        progress.Signal();
+      }
+    };
     try {
-      result_ = trainNetwork(net_, data_.view(), options_, state_,
-                             [&progress](TrainRecord&& r) { progress.Send(&r, 1); }, *cancelled_);
+      result_ = trainNetwork(net_, data_.view(), options_, state_, emit, *cancelled_);
     } catch (...) {
       failure_ = describeCurrentException();
     }
   }
 
-  void OnProgress(const TrainRecord* records, std::size_t count) override {
+  void OnProgress(const TrainRecord*, std::size_t) override { deliverPending(); }
+
+  // Hands every pending record to onRecord, in order.
+  void deliverPending() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::swap(pending_, delivering_);  // the loop keeps appending to the (emptied) other list
+      woken_ = false;
+    }
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    for (std::size_t k = 0; k < count && callbackError_.IsEmpty(); ++k) {
+    for (const TrainRecord& record : delivering_) {
+      if (!callbackError_.IsEmpty()) break;
       try {
-        onRecord_.Call({recordToJs(env, records[k])});
+        onRecord_.Call({recordToJs(env, record)});
       } catch (const Napi::Error& e) {
         callbackError_ = Napi::Persistent(e.Value());  // stop the loop and reject with the callback's error
         cancelled_->store(true);
       }
     }
+    delivering_.clear();
   }
 
   void OnOK() override {
+    deliverPending();  // whatever came after the last wake-up
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (!callbackError_.IsEmpty()) return deferred_.Reject(callbackError_.Value());
@@ -157,6 +184,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
   TrainOptions options_;
   TrainState state_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
+  std::mutex mutex_;                                   // guards pending_ and woken_
+  std::vector<TrainRecord> pending_, delivering_;
+  bool woken_ = false;                                 // a wake-up is on its way to the JavaScript thread
   std::optional<TrainResult> result_;
   Napi::ObjectReference callbackError_;
   FailureText failure_;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "failure.hpp"
 #include "simd_math.hpp"
 
 namespace nntk {
@@ -21,14 +22,14 @@ double logistic(double z) {
 
 Values sigmoidValues(double z) {
   const double s = logistic(z);
-  const double d = s * (1.0 - s);
+  const double d = logisticPrimeFromValue(s);
   return {s, d, d * (1.0 - 2.0 * s)};
 }
 
 // softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^-|z|); its derivative is the logistic function.
 Values softplusValues(double z) {
   const double s = logistic(z);
-  return {std::fmax(z, 0.0) + std::log1p(std::exp(-std::fabs(z))), s, s * (1.0 - s)};
+  return {std::fmax(z, 0.0) + std::log1p(std::exp(-std::fabs(z))), s, logisticPrimeFromValue(s)};
 }
 
 Values sinValues(double z) {
@@ -52,7 +53,7 @@ Values geluValues(double z) {
 // silu(z) = z s(z) with s the logistic; silu' = s + z s'; silu'' = s' (2 + z (1 - 2 s)).
 Values siluValues(double z) {
   const double s = logistic(z);
-  const double d = s * (1.0 - s);
+  const double d = logisticPrimeFromValue(s);
   return {z * s, s + z * d, d * (2.0 + z * (1.0 - 2.0 * s))};
 }
 
@@ -68,13 +69,14 @@ void evaluateAll(const double* z, std::size_t n, double* s0, double* s1, double*
 
 // tanh through the vectorized array routine: t, then tanh' = 1 - t^2 and tanh'' = -2 t (1 - t^2).
 void evaluateTanh(const double* z, std::size_t n, double* s0, double* s1, double* s2) {
+  if (s0 && !s1 && !s2) return tanhArray(z, s0, n);  // values only: no staging
   constexpr std::size_t block = 256;
   double t[block];
   for (std::size_t first = 0; first < n; first += block) {
     const std::size_t len = n - first < block ? n - first : block;
     tanhArray(z + first, t, len);
     for (std::size_t k = 0; k < len; ++k) {
-      const double d = 1.0 - t[k] * t[k];
+      const double d = tanhPrimeFromValue(t[k]);
       if (s0) s0[first + k] = t[k];
       if (s1) s1[first + k] = d;
       if (s2) s2[first + k] = -2.0 * t[k] * d;
@@ -83,6 +85,16 @@ void evaluateTanh(const double* z, std::size_t n, double* s0, double* s1, double
 }
 
 }  // namespace
+
+bool derivativeFromValue(Activation act) { return act == Activation::Tanh || act == Activation::Sigmoid; }
+
+double derivativeFromValue(Activation act, double sigma) {
+  switch (act) {
+    case Activation::Tanh: return tanhPrimeFromValue(sigma);
+    case Activation::Sigmoid: return logisticPrimeFromValue(sigma);
+    default: throw Failure("E_INTERNAL", "derivativeFromValue: sigma' of this activation needs z");
+  }
+}
 
 void evaluateActivation(Activation act, const double* z, std::size_t n, double* s0, double* s1, double* s2) {
   switch (act) {

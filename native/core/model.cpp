@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "blas_threads.hpp"
+#include "neuron_kernels.hpp"
 #include "parallel.hpp"
+#include "simd_math.hpp"
 
 namespace nntk {
 
@@ -20,23 +22,25 @@ std::size_t workerCount(std::size_t width, std::size_t points) {
 NeuronValues::NeuronValues(const NetView& net, const DataView& data)
     : net_(net), data_(data), scale_(net.scale()), z_(data.size), s0_(data.size), s1_(data.size), s2_(data.size) {}
 
-// z_m = w_i . x_m + b_i, then sigma and the derivatives asked for (MATH.md section 2).
+// z_m = w_i . x_m + b_i  (MATH.md section 1).
+void neuronInputs(const NetView& net, const DataView& data, std::size_t neuron, double* z) {
+  const std::size_t M = data.size, d = net.inputDim;
+  const double* w = net.W + neuron * d;
+  const double b = net.b[neuron];
+  if (d == 1) return neuronKernels().inputs(w[0], b, data.x, M, z);
+  for (std::size_t m = 0; m < M; ++m) {
+    const double* xm = data.x + m * d;
+    double sum = b;
+    for (std::size_t j = 0; j < d; ++j) sum += w[j] * xm[j];
+    z[m] = sum;
+  }
+}
+
+// z, then sigma and the derivatives asked for (MATH.md section 2).
 void NeuronValues::evaluate(std::size_t neuron, Order order) {
   neuron_ = neuron;
-  const std::size_t M = data_.size, d = net_.inputDim;
-  const double* w = net_.W + neuron * d;
-  const double b = net_.b[neuron];
-  if (d == 1) {
-    for (std::size_t m = 0; m < M; ++m) z_[m] = w[0] * data_.x[m] + b;
-  } else {
-    for (std::size_t m = 0; m < M; ++m) {
-      const double* xm = data_.x + m * d;
-      double sum = b;
-      for (std::size_t j = 0; j < d; ++j) sum += w[j] * xm[j];
-      z_[m] = sum;
-    }
-  }
-  evaluateActivation(net_.activation, z_.data(), M, s0_.data(), order >= Order::First ? s1_.data() : nullptr,
+  neuronInputs(net_, data_, neuron, z_.data());
+  evaluateActivation(net_.activation, z_.data(), data_.size, s0_.data(), order >= Order::First ? s1_.data() : nullptr,
                      order >= Order::Second ? s2_.data() : nullptr);
 }
 
@@ -57,15 +61,33 @@ void NeuronValues::jacobian(double* J, std::size_t ld) const {
 }
 
 void NeuronValues::jacobianTransposeTimes(const double* v, double* out) const {
-  const std::size_t M = data_.size, d = net_.inputDim;
-  const double s = scale_, sc = s * net_.c[neuron_];
+  neuronTransposeTimes<SumOrder::Points>(net_, data_, neuron_, scale_, s0_.data(), s1_.data(), v, out);
+}
+
+// J_i^T v = (s c_i sum_m v_m sigma'_m x_m, s c_i sum_m v_m sigma'_m, s sum_m v_m sigma_m)  (MATH.md section 2).
+template <SumOrder Order>
+void neuronTransposeTimes(const NetView& net, const DataView& data, std::size_t neuron, double s, const double* s0,
+                          const double* s1, const double* v, double* out) {
+  const std::size_t M = data.size, d = net.inputDim;
+  const double sc = s * net.c[neuron];
+  if (d == 1 && Order == SumOrder::Lanes) {
+    const PrimeSource prime = s1                                      ? PrimeSource::Stored
+                              : net.activation == Activation::Tanh ? PrimeSource::FromTanh
+                                                                   : PrimeSource::FromLogistic;
+    double sums[3];
+    neuronKernels().sums(data.x, s0, s1, prime, v, M, sums);
+    out[0] = sc * sums[0];
+    out[1] = sc * sums[1];
+    out[2] = s * sums[2];
+    return;
+  }
   if (d == 1) {  // the common case, with the three sums in registers
     double sumW = 0, sumB = 0, sumC = 0;
     for (std::size_t m = 0; m < M; ++m) {
-      const double t = v[m] * s1_[m];
-      sumW += t * data_.x[m];
+      const double t = v[m] * s1[m];
+      sumW += t * data.x[m];
       sumB += t;
-      sumC += v[m] * s0_[m];
+      sumC += v[m] * s0[m];
     }
     out[0] = sc * sumW;
     out[1] = sc * sumB;
@@ -75,15 +97,20 @@ void NeuronValues::jacobianTransposeTimes(const double* v, double* out) const {
   double sumB = 0, sumC = 0;
   for (std::size_t j = 0; j < d; ++j) out[j] = 0;
   for (std::size_t m = 0; m < M; ++m) {
-    const double t = v[m] * s1_[m];
+    const double t = v[m] * (s1 ? s1[m] : derivativeFromValue(net.activation, s0[m]));
     sumB += t;
-    sumC += v[m] * s0_[m];
-    for (std::size_t j = 0; j < d; ++j) out[j] += t * data_.x[m * d + j];
+    sumC += v[m] * s0[m];
+    for (std::size_t j = 0; j < d; ++j) out[j] += t * data.x[m * d + j];
   }
   for (std::size_t j = 0; j < d; ++j) out[j] *= sc;
   out[d] = sc * sumB;
   out[d + 1] = s * sumC;
 }
+
+template void neuronTransposeTimes<SumOrder::Points>(const NetView&, const DataView&, std::size_t, double,
+                                                     const double*, const double*, const double*, double*);
+template void neuronTransposeTimes<SumOrder::Lanes>(const NetView&, const DataView&, std::size_t, double,
+                                                    const double*, const double*, const double*, double*);
 
 // D_i = (1/M) sum_m r_m hess f(x_m) on neuron i, with xa = (x, 1) (MATH.md section 2):
 //   (w,b)(w,b): s c_i sigma''(z) xa xa^T ;  c (w,b): s sigma'(z) xa ;  c c: 0.
@@ -124,27 +151,7 @@ void NeuronValues::curvatureBlock(const double* r, double* D) const {
   }
 }
 
-// f(x) = s sum_i c_i sigma(w_i . x + b_i)  (MATH.md section 1). Partial sums over fixed blocks of
-// neurons, added in block order, so the result does not depend on the thread count.
-void predict(const NetView& net, const double* x, std::size_t count, double* out) {
-  constexpr std::size_t block = 512;
-  const DataView points{count, net.inputDim, x, nullptr};
-  const std::size_t blocks = (net.width + block - 1) / block;
-  Buffer partial(blocks * count);
-  partial.fill(0.0);
-  parallelFor(blocks, workerCount(net.width, count), [&](std::size_t first, std::size_t last, std::size_t) {
-    NeuronValues values(net, points);
-    for (std::size_t k = first; k < last; ++k) {
-      double* f = partial.data() + k * count;
-      for (std::size_t i = k * block; i < std::min(net.width, (k + 1) * block); ++i) {
-        values.evaluate(i, Order::Value);
-        const double ci = net.c[i];
-        const double* s0 = values.sigma();
-        for (std::size_t m = 0; m < count; ++m) f[m] += ci * s0[m];
-      }
-    }
-  });
-  const double s = net.scale();
+void sumBlocks(const double* partial, std::size_t blocks, std::size_t count, double s, double* out) {
   for (std::size_t m = 0; m < count; ++m) {
     double sum = 0;
     for (std::size_t k = 0; k < blocks; ++k) sum += partial[k * count + m];
@@ -152,14 +159,47 @@ void predict(const NetView& net, const double* x, std::size_t count, double* out
   }
 }
 
-double residual(const NetView& net, const DataView& data, double* r) {
-  predict(net, data.x, data.size, r);
+void evaluateNeuron(const NetView& net, const DataView& data, std::size_t neuron, double* z, double* sigma,
+                    double* sigmaPrime, double* fBlock) {
+  const std::size_t M = data.size;
+  if (net.activation == Activation::Tanh && net.inputDim == 1 && !sigmaPrime)
+    return tanhNeuron(net.W[neuron], net.b[neuron], net.c[neuron], data.x, M, sigma, fBlock);
+  neuronInputs(net, data, neuron, z);
+  evaluateActivation(net.activation, z, M, sigma, sigmaPrime, nullptr);
+  neuronKernels().accumulate(net.c[neuron], sigma, M, fBlock);
+}
+
+double subtractTargets(const DataView& data, double* r) {
   double sum = 0.0;
   for (std::size_t m = 0; m < data.size; ++m) {
     r[m] -= data.y[m];
     sum += r[m] * r[m];
   }
   return sum / (2.0 * static_cast<double>(data.size));  // L = |f - y|^2 / 2M  (MATH.md section 1)
+}
+
+// f(x) = s sum_i c_i sigma(w_i . x + b_i)  (MATH.md section 1). Partial sums over fixed blocks of
+// neurons, added in block order, so the result does not depend on the thread count.
+void predict(const NetView& net, const double* x, std::size_t count, double* out) {
+  constexpr std::size_t block = kNeuronBlock;
+  const DataView points{count, net.inputDim, x, nullptr};
+  const std::size_t blocks = (net.width + block - 1) / block;
+  Buffer partial(blocks * count);
+  partial.fill(0.0);
+  parallelFor(blocks, workerCount(net.width, count), [&](std::size_t first, std::size_t last, std::size_t) {
+    Buffer scratch(2 * count);  // z, sigma
+    for (std::size_t k = first; k < last; ++k) {
+      double* f = partial.data() + k * count;
+      for (std::size_t i = k * block; i < std::min(net.width, (k + 1) * block); ++i)
+        evaluateNeuron(net, points, i, scratch.data(), scratch.data() + count, nullptr, f);
+    }
+  });
+  sumBlocks(partial.data(), blocks, count, net.scale(), out);
+}
+
+double residual(const NetView& net, const DataView& data, double* r) {
+  predict(net, data.x, data.size, r);
+  return subtractTargets(data, r);
 }
 
 namespace {

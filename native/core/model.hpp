@@ -59,7 +59,7 @@ class NeuronValues {
   double scale() const { return scale_; }  // s = N^-beta, computed once
   // Columns of J for this neuron's q parameters: column a at J + a * ld (M values each).
   void jacobian(double* J, std::size_t ld) const;
-  // J_i^T v: q values (the gradient is J_i^T r / M).
+  // J_i^T v: q values (the gradient is J_i^T r / M), summed in data-point order.
   void jacobianTransposeTimes(const double* v, double* out) const;
   // D_i = (1/M) sum_m r_m hess f(x_m) restricted to this neuron: q x q, row-major, symmetric.
   void curvatureBlock(const double* r, double* D) const;
@@ -71,6 +71,32 @@ class NeuronValues {
   double scale_;
   Buffer z_, s0_, s1_, s2_;
 };
+
+// z_m = w_i . x_m + b_i for neuron i at the M data points.
+void neuronInputs(const NetView& net, const DataView& data, std::size_t neuron, double* z);
+
+// J_i^T v for neuron i from sigma and sigma' at the M points (q values, neuron-major order), with
+// s = N^-beta passed in. The sums over the points run in point order (SumOrder::Points), or, for inputDim 1,
+// in neuron_kernels' kLanes lanes (SumOrder::Lanes: several times faster, with different rounding).
+// Either way the result depends only on the inputs, never on a thread count. sigmaPrime may be null when
+// derivativeFromValue(activation): sigma' is then recovered from sigma.
+enum class SumOrder { Points, Lanes };
+template <SumOrder Order>
+void neuronTransposeTimes(const NetView& net, const DataView& data, std::size_t neuron, double s, const double* sigma,
+                          const double* sigmaPrime, const double* v, double* out);
+
+// f over fixed blocks of kNeuronBlock neurons (predict): block k's partial sums sum_{i in block} c_i sigma_i(x_m)
+// at partial + k * count, added in block order, so that f does not depend on how blocks are spread over threads.
+constexpr std::size_t kNeuronBlock = 512;
+// Neuron i's sigma (and sigma', when sigmaPrime is not null) at the data points, and its share of its
+// block's partial sums: fBlock += c_i sigma. z is scratch for M values. tanh at inputDim 1 takes one pass
+// (tanhNeuron) with the same bits.
+void evaluateNeuron(const NetView& net, const DataView& data, std::size_t neuron, double* z, double* sigma,
+                    double* sigmaPrime, double* fBlock);
+// out_m = s sum_k partial[k * count + m], k in block order.
+void sumBlocks(const double* partial, std::size_t blocks, std::size_t count, double s, double* out);
+// r = f - y in place (r holds f on entry); returns L = |r|^2 / 2M.
+double subtractTargets(const DataView& data, double* r);
 
 // Threads for a loop over `width` neurons at `points` data points: the user's setting (setThreads), or
 // one thread when the work is too small to amortize starting threads.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 
 #include "dense_solver.hpp"
 #include "failure.hpp"
@@ -46,40 +47,90 @@ double norm(const std::vector<double>& v) {
   return std::sqrt(sum);
 }
 
+// Which iterations become records (TrainOptions::recordEvery, recordPerDecade), asked in increasing order.
+class RecordSchedule {
+ public:
+  RecordSchedule(std::size_t every, std::size_t perDecade) : every_(every), perDecade_(perDecade) {}
+
+  bool due(std::size_t t) {
+    if (t == 0 || (every_ > 0 && t % every_ == 0)) return true;
+    if (perDecade_ == 0) return false;
+    if (gridPoint_ < t) {
+      // Grid points grow with k, so any k whose point is at most t is a safe place to resume the search:
+      // 10^(k / p) with k <= p log10(t) - 1 is below t (a margin of one more step against rounding).
+      const double below = std::floor(static_cast<double>(perDecade_) * std::log10(static_cast<double>(t))) - 2.0;
+      if (below > static_cast<double>(k_)) k_ = static_cast<std::size_t>(below);
+      for (gridPoint_ = gridPoint(k_); gridPoint_ < t;) gridPoint_ = gridPoint(++k_);
+    }
+    return gridPoint_ == t;
+  }
+
+ private:
+  // round(10^(k / perDecade)): k = 0, 1, ... gives 1, 1, 1, 1, 2, ... for perDecade 20 (repeats are one point).
+  std::size_t gridPoint(std::size_t k) const {
+    return static_cast<std::size_t>(std::llround(std::pow(10.0, static_cast<double>(k) / static_cast<double>(perDecade_))));
+  }
+
+  std::size_t every_, perDecade_;
+  std::size_t k_ = 0, gridPoint_ = 1;
+};
+
+bool isFirstOrder(Method m) { return m == Method::GradientDescent || m == Method::Adam; }
+
 class Loop {
  public:
   Loop(OwnedNet& net, const DataView& data, const TrainOptions& o, TrainState state,
        const std::function<void(TrainRecord&&)>& emit, const std::atomic<bool>& cancelled)
       : net_(net), data_(data), o_(o), state_(std::move(state)), emit_(emit), cancelled_(cancelled),
-        candidate_(net), r_(data.size), rCandidate_(data.size), start_(Clock::now()) {}
+        schedule_(o.recordEvery, o.recordPerDecade), start_(Clock::now()) {
+    if (isFirstOrder(o_.method)) {
+      const FirstOrderRule rule{o_.method == Method::Adam, o_.learningRate, o_.adamBeta1, o_.adamBeta2, o_.adamEpsilon,
+                                o_.keptBytesLimit};
+      sweep_ = std::make_unique<FirstOrderSweep>(net_, data_, rule, state_.adamM, state_.adamV);
+    } else {
+      candidate_ = net_;
+      r_.resize(data_.size);
+      rCandidate_.resize(data_.size);
+    }
+  }
 
   TrainResult run() {
-    loss_ = residual(net_.view(), data_, r_.data());
-    TrainRecord first = baseRecord();
-    first.accepted = true;
-    publish(std::move(first));
+    loss_ = sweep_ ? sweep_->start() : residual(net_.view(), data_, r_.data());
     const std::size_t end = state_.iteration + o_.iterations;
-    std::string why = "iterations";
-    while (state_.iteration < end) {
-      if (!std::isfinite(loss_)) { why = "diverged"; break; }
-      if (o_.targetLoss >= 0 && loss_ <= o_.targetLoss) { why = "targetLoss"; break; }
-      if (elapsed() >= o_.timeLimitSeconds) { why = "timeLimit"; break; }
-      if (cancelled_.load()) { why = "aborted"; break; }
-      TrainRecord record = o_.method == Method::GradientDescent || o_.method == Method::Adam ? firstOrder() : secondOrder();
+    TrainRecord record = baseRecord();
+    record.accepted = true;
+    for (bool first = true;; first = false) {
+      const bool stalled = record.secondOrder && !record.accepted && state_.lambda >= o_.lambdaMax;
+      const std::string why = stalled ? "stalled" : stopReason(end);
+      if (first || !why.empty() || schedule_.due(record.iteration)) {
+        if (sweep_ && !first) describeFirstOrderStep(record);
+        publish(std::move(record));
+      }
+      if (!why.empty()) {
+        state_.seconds = elapsed();
+        return {why, state_};
+      }
+      record = sweep_ ? firstOrder() : secondOrder();
       ++state_.iteration;
       record.iteration = state_.iteration;
       record.loss = loss_;
       record.seconds = elapsed();
-      const bool stalled = record.secondOrder && !record.accepted && state_.lambda >= o_.lambdaMax;
-      publish(std::move(record));
-      if (stalled) { why = "stalled"; break; }
     }
-    if (why == "iterations" && o_.targetLoss >= 0 && loss_ <= o_.targetLoss) why = "targetLoss";
-    state_.seconds = elapsed();
-    return {why, state_};
   }
 
  private:
+  // Why the run stops before another iteration, or "" to go on.
+  std::string stopReason(std::size_t end) const {
+    if (state_.iteration >= end) return o_.targetLoss >= 0 && loss_ <= o_.targetLoss ? "targetLoss" : "iterations";
+    if (!std::isfinite(loss_)) return "diverged";
+    if (o_.targetLoss >= 0 && loss_ <= o_.targetLoss) return "targetLoss";
+    if (elapsed() >= o_.timeLimitSeconds) return "timeLimit";
+    if (cancelled_.load()) return "aborted";
+    return "";
+  }
+
+  const double* currentResidual() const { return sweep_ ? sweep_->residual() : r_.data(); }
+
   double elapsed() const { return state_.seconds + std::chrono::duration<double>(Clock::now() - start_).count(); }
 
   TrainRecord baseRecord() const {
@@ -95,11 +146,12 @@ class Loop {
   void publish(TrainRecord&& record) {
     const std::size_t every = std::max<std::size_t>(o_.diagnosticsEvery, 1);
     if (!o_.diagnostics.empty() && record.iteration % every == 0) {
+      const double* r = currentResidual();
       for (const Projection& p : o_.diagnostics) {
         std::vector<double> values(p.rows);
         for (std::size_t k = 0; k < p.rows; ++k) {
           double sum = 0;
-          for (std::size_t m = 0; m < data_.size; ++m) sum += p.matrix[k * data_.size + m] * r_[m];
+          for (std::size_t m = 0; m < data_.size; ++m) sum += p.matrix[k * data_.size + m] * r[m];
           values[k] = std::fabs(sum);
         }
         record.diagnostics.push_back(std::move(values));
@@ -190,34 +242,18 @@ class Loop {
     clampLambda();
   }
 
-  // One iteration of gradient descent or Adam on grad L = J^T r / M (MATH.md section 2).
+  // One iteration of gradient descent or Adam on grad L = J^T r / M (MATH.md section 2); the step's norms
+  // are filled in only if the record is published (describeFirstOrderStep).
   TrainRecord firstOrder() {
     TrainRecord record = baseRecord();
-    std::vector<double> g(net_.W.size() + 2 * net_.width);
-    gradient(net_.view(), data_, r_.data(), g.data());
-    record.gradientNorm = norm(g);
-    std::vector<double> step(g.size());
-    if (o_.method == Method::GradientDescent) {
-      for (std::size_t k = 0; k < g.size(); ++k) step[k] = -o_.learningRate * g[k];
-    } else {
-      if (state_.adamM.size() != g.size()) {
-        state_.adamM.assign(g.size(), 0.0);
-        state_.adamV.assign(g.size(), 0.0);
-      }
-      const double t = static_cast<double>(state_.iteration + 1);
-      const double c1 = 1.0 - std::pow(o_.adamBeta1, t), c2 = 1.0 - std::pow(o_.adamBeta2, t);
-      for (std::size_t k = 0; k < g.size(); ++k) {
-        state_.adamM[k] = o_.adamBeta1 * state_.adamM[k] + (1.0 - o_.adamBeta1) * g[k];
-        state_.adamV[k] = o_.adamBeta2 * state_.adamV[k] + (1.0 - o_.adamBeta2) * g[k] * g[k];
-        step[k] = -o_.learningRate * (state_.adamM[k] / c1) / (std::sqrt(state_.adamV[k] / c2) + o_.adamEpsilon);
-      }
-    }
-    addStep(candidate_, net_, step, 1.0);
-    std::swap(net_, candidate_);
-    loss_ = residual(net_.view(), data_, r_.data());
-    record.stepNorm = norm(step);
-    record.maxNeuronUpdate = maxNeuronUpdate(step, net_.inputDim + 2, 1.0);
+    loss_ = sweep_->step(state_.iteration);
     return record;
+  }
+
+  void describeFirstOrderStep(TrainRecord& record) const {
+    record.gradientNorm = norm(sweep_->gradient());
+    record.stepNorm = norm(sweep_->change());
+    record.maxNeuronUpdate = maxNeuronUpdate(sweep_->change(), net_.inputDim + 2, 1.0);
   }
 
   OwnedNet& net_;
@@ -226,7 +262,9 @@ class Loop {
   TrainState state_;
   const std::function<void(TrainRecord&&)>& emit_;
   const std::atomic<bool>& cancelled_;
-  OwnedNet candidate_;
+  RecordSchedule schedule_;
+  std::unique_ptr<FirstOrderSweep> sweep_;  // gd and Adam
+  OwnedNet candidate_;                      // second-order methods
   std::vector<double> r_, rCandidate_;
   double loss_ = 0;
   Clock::time_point start_;

@@ -1,6 +1,7 @@
 // Training loops (spec/MATH.md sections 3 and 6): regularized Newton and Gauss-Newton with exact
-// solves and four damping rules, gradient descent and Adam. One record per iteration, streamed to the
-// caller as it is made; stops on iterations, target loss, time, cancellation or divergence.
+// solves and four damping rules, gradient descent and Adam. Records (every iteration, or a thinned
+// schedule) are streamed to the caller as they are made; stops on iterations, target loss, time,
+// cancellation or divergence.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "first_order.hpp"
 #include "model.hpp"
 #include "step.hpp"
 
@@ -41,6 +43,11 @@ struct TrainOptions {
   bool allowIndefinite = false;
   std::vector<Projection> diagnostics;
   std::size_t diagnosticsEvery = 1;
+  // Which iterations t become records: t % recordEvery == 0 (0: none by this rule), or t on the log grid
+  // round(10^(k / recordPerDecade)), k = 0, 1, ... (0: no grid); the run's first and last are always
+  // recorded. The default, recordEvery = 1, records every iteration.
+  std::size_t recordEvery = 1, recordPerDecade = 0;
+  std::size_t keptBytesLimit = FirstOrderRule{}.keptBytesLimit;  // gd and adam (first_order.hpp); tests lower it
   double adamBeta1 = 0.9, adamBeta2 = 0.999, adamEpsilon = 1e-8;
 };
 
@@ -73,8 +80,9 @@ struct TrainResult {
   TrainState state;
 };
 
-// Trains `net` in place (its parameter vectors are updated). `emit` receives every record, starting with
-// the state before the first iteration (iteration = state.iteration).
+// Trains `net` in place (its parameter vectors are updated). `emit` receives the records as they are made,
+// starting with the state before the first iteration (iteration = state.iteration) and ending with the
+// state the run stops in; in between, the iterations options.recordEvery / recordPerDecade select.
 TrainResult trainNetwork(OwnedNet& net, const DataView& data, const TrainOptions& options, TrainState state,
                          const std::function<void(TrainRecord&&)>& emit, const std::atomic<bool>& cancelled);
 
