@@ -1,5 +1,5 @@
 /**
- * Training on the Figure 3 problem (spec/MATH.md section 6: M = 128, width 1000, beta 0.52, seed 0):
+ * Training on the Figure 3 problem (docs/MATH.md section 6: M = 128, width 1000, beta 0.52, seed 0):
  * time for the adaptive Newton method to reach the loss the paper's code reaches after 10000 iterations
  * (5.2e-5), iterations and seconds of each method to 1e-3, 1e-5 and 1e-7, and the PyTorch peer that runs
  * the paper code's algorithm (matrix-free CG, at most 10 iterations, tolerance 1e-4, same damping rule).

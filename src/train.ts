@@ -1,6 +1,6 @@
 /**
  * train(): regularized Newton and Gauss-Newton with exact solves, gradient descent and Adam
- * (spec/MATH.md sections 3 and 6). The loop runs in native code on a worker thread and streams one
+ * (docs/MATH.md sections 3 and 6). The loop runs in native code on a worker thread and streams one
  * StepRecord per iteration (or per iteration of a thinned schedule, `record`); it stops on iterations,
  * targetLoss, timeLimitSeconds, an AbortSignal, or divergence, and a run can be resumed from its last
  * network and state.

@@ -1,5 +1,5 @@
 /**
- * train() (spec/MATH.md sections 3 and 6) against computations written here: manual loops of exact
+ * train() (docs/MATH.md sections 3 and 6) against computations written here: manual loops of exact
  * steps, hand-written gradient descent and Adam, the damping rules' bookkeeping, and the diagnostics'
  * least-squares and eigenmode projections.
  */

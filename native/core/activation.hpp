@@ -1,4 +1,4 @@
-// The seven smooth activations of spec/MATH.md section 1, each with its first and second derivative.
+// The seven smooth activations of docs/MATH.md section 1, each with its first and second derivative.
 #pragma once
 #include <cstddef>
 

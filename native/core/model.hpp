@@ -1,5 +1,5 @@
 // The shallow network f(x) = N^-beta sum_i c_i sigma(w_i . x + b_i) and its exact derivatives
-// (spec/MATH.md sections 1-2), evaluated one neuron at a time: a neuron's values at all M data points
+// (docs/MATH.md sections 1-2), evaluated one neuron at a time: a neuron's values at all M data points
 // are contiguous, so the dense and the structured solvers share every formula and no solver needs
 // more than one neuron's (or one chunk's) derivatives at once.
 #pragma once

@@ -1,4 +1,4 @@
-// Training loops (spec/MATH.md sections 3 and 6): regularized Newton and Gauss-Newton with exact
+// Training loops (docs/MATH.md sections 3 and 6): regularized Newton and Gauss-Newton with exact
 // solves and four damping rules, gradient descent and Adam. Records (every iteration, or a thinned
 // schedule) are streamed to the caller as they are made; stops on iterations, target loss, time,
 // cancellation or divergence.

@@ -14,13 +14,6 @@ export interface TrainJobResult {
   metrics: { finalLoss: number; iterations: number; seconds: number; stoppedBecause: string; componentNames: string[] };
 }
 
-/** Iteration t is logged when t = 0, t is a multiple of `every`, or t = round(10^(k / perDecade)) for an integer k. */
-export function isLogged(t: number, record: TrainJob['record']): boolean {
-  if (t === 0 || (record.every !== undefined && t % record.every === 0)) return true;
-  const k = Math.round(Math.log10(t) * record.perDecade);
-  return [k - 1, k, k + 1].some((j) => Math.round(10 ** (j / record.perDecade)) === t);
-}
-
 export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
   const data = figureDataset('figure3');
   const net = TwoLayerNet.create({ width: job.width, inputDim: 1, beta: job.beta, seed: job.seed });
@@ -28,11 +21,11 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
     method: job.method,
     iterations: job.iterations,
     ...(job.learningRate !== undefined ? { learningRate: job.learningRate } : {}),
+    record: job.record,
     diagnostics: { components: true, ntkModes: true },
   });
   const last = run.history.at(-1)!;
-  const logged = run.history.filter((h) => h === last || isLogged(h.iteration, job.record));
-  const rows = logged.map((h) => ({
+  const rows = run.history.map((h) => ({
     method: job.method,
     seed: job.seed,
     iteration: h.iteration,
