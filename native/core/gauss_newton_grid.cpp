@@ -147,6 +147,11 @@ template <bool Avx2>
       if (w.K[c] >= 0) continue;
       double* zc = w.direct.data() + slot++ * M;
       const double* dc = w.stepped.data() + c * M;
+      if (d == 1) {
+        const double w0 = wi[0], b0 = ctx.net.b[neuron];
+        for (std::size_t m = 0; m < M; ++m) zc[m] = std::fma(w0, x[m], b0) + dc[m];
+        continue;
+      }
       for (std::size_t m = 0; m < M; ++m) {
         double z = ctx.net.b[neuron];
         for (std::size_t j = 0; j < d; ++j) z += wi[j] * x[m * d + j];

@@ -30,10 +30,12 @@ class TaylorDegrees {
     }
   }
   // The smallest degree whose bound holds for |delta| <= rho, or -1 when none up to kMaxTaylorDegree does.
+  // The limits increase with K, so the degree is the number of limits below rho (branch-free: the
+  // outcome varies from neuron to neuron and would defeat the branch predictor).
   int degree(double rho) const {
-    for (int K = 0; K <= kMaxTaylorDegree; ++K)
-      if (rho <= limit_[K]) return K;
-    return -1;
+    int K = 0;
+    for (int k = 0; k <= kMaxTaylorDegree; ++k) K += rho > limit_[k];
+    return K > kMaxTaylorDegree ? -1 : K;
   }
 
  private:
@@ -43,7 +45,7 @@ class TaylorDegrees {
 // coef[k * M + m] = a_k at t[m] for k = 0..K (the recurrence above), in chunks of L points whose sums
 // stay in registers; sum_(j=0..k) a_j a_(k-j) = 2 sum_(j < k/2) a_j a_(k-j) (+ a_(k/2)^2 for even k).
 template <std::size_t L>
-inline void tanhTaylorChunk(const double* t, std::size_t M, int K, double* coef) {
+[[gnu::always_inline]] inline void tanhTaylorChunk(const double* t, std::size_t M, int K, double* coef) {
   for (std::size_t m = 0; m < L; ++m) coef[m] = t[m];
   if (K >= 1)
     for (std::size_t m = 0; m < L; ++m) coef[M + m] = 1.0 - t[m] * t[m];
@@ -63,9 +65,10 @@ inline void tanhTaylorChunk(const double* t, std::size_t M, int K, double* coef)
   }
 }
 
-inline void tanhTaylorCoefficients(const double* t, std::size_t M, int K, double* coef) {
+[[gnu::always_inline]] inline void tanhTaylorCoefficients(const double* t, std::size_t M, int K, double* coef) {
   std::size_t m = 0;
-  for (; m + 8 <= M; m += 8) tanhTaylorChunk<8>(t + m, M, K, coef + m);
+  for (; m + 16 <= M; m += 16) tanhTaylorChunk<16>(t + m, M, K, coef + m);
+  for (; m + 4 <= M; m += 4) tanhTaylorChunk<4>(t + m, M, K, coef + m);
   for (; m < M; ++m) tanhTaylorChunk<1>(t + m, M, K, coef + m);
 }
 
