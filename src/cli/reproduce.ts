@@ -131,6 +131,7 @@ export async function reproduce(figures: FigureName[], o: ReproduceOptions, comm
       view.stop();
     }
     run.workers = summary.workers;
+    run.wallSeconds = (performance.now() - started) / 1000;
     store.recordRun(run, keys);
     const report = await writeReport(out, store);
     return { out, report, jobs: summary, wallSeconds: (performance.now() - started) / 1000 };

@@ -188,7 +188,8 @@ function runSection(run: RunDescription): string {
     ['nntk version', run.version],
     ['machine', run.machine],
     ['started at', run.startedAt],
-    ['computation time', formatDuration(run.seconds)],
+    ['computation time (all jobs, one core each)', formatDuration(run.seconds)],
+    ...(run.wallSeconds !== undefined ? [['wall-clock time of the run', formatDuration(run.wallSeconds)] as [string, string]] : []),
     ['threads', String(run.threads)],
     ['workers', String(run.workers)],
   ];

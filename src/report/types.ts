@@ -109,6 +109,8 @@ export interface RunDescription {
   startedAt: string;
   /** Seconds of computation recorded in the store (all sessions that filled it). */
   seconds: number;
+  /** Wall-clock seconds of the run that recorded this description (jobs found done cost nothing). */
+  wallSeconds?: number;
   threads: number;
   workers: number;
 }
