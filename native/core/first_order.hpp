@@ -1,8 +1,8 @@
 // Gradient descent and Adam (spec/MATH.md section 2) as one fused sweep over the neurons per iteration.
 // The sweep that evaluates sigma at theta_t, for the loss L(theta_t), keeps sigma (and sigma', unless it
 // follows from sigma) at every neuron and data point. Once r_t = f(theta_t) - y is known, the next sweep
-// forms each neuron's share of grad L(theta_t) = J^T r_t / M from the kept values, updates the neuron and
-// evaluates it at theta_{t+1}. So an iteration evaluates the activation once, allocates nothing, and
+// forms each neuron's share of grad L(theta_t) = J^T r_t / M from the kept values, updates the neurons
+// block by block and evaluates them at theta_{t+1}. So an iteration evaluates the activation once, allocates nothing, and
 // synchronizes the threads of a persistent WorkerPool once (threads as workerCount() gives them, at most
 // one per neuron block).
 //
