@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runDenseStepBench } from './dense-step.js';
 import { runFiguresBench } from './figures.js';
+import { runFirstOrderBench } from './first-order.js';
 import { machineLine } from './machine.js';
 import { runStructuredBench } from './structured.js';
 import { runTrainingBench } from './training.js';
@@ -22,10 +23,12 @@ log('\n== Structured (width-linear) solver and kernels ==');
 const structured = runStructuredBench(log);
 log('\n== Training, Figure 3 problem (width 1000, seed 0) ==');
 const training = await runTrainingBench(log);
+log('\n== Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 100000 iterations) ==');
+const firstOrder = await runFirstOrderBench(log);
 log('\n== Figures 1-2 at the paper\'s scale (nntk reproduce) ==');
 const figures = await runFiguresBench(log);
 
 const out = new URL('./out/', import.meta.url);
 mkdirSync(out, { recursive: true });
-writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, figures }, null, 2));
+writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures }, null, 2));
 writeFileSync(new URL('results.txt', out), `${lines.join('\n')}\n`);

@@ -121,6 +121,7 @@ export interface Addon {
   getThreads(): number;
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
+  tanhRate(n: number, passes: number, repeats: number): number;
   ntkGramLimit(x: Float64Array, M: number, d: number, activation: number): Float64Array;
   nntkGramLimit(x: Float64Array, M: number, d: number, activation: number, gamma: number): Float64Array;
 }

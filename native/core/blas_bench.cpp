@@ -7,6 +7,7 @@
 
 #include "buffer.hpp"
 #include "random.hpp"
+#include "simd_math.hpp"
 
 namespace nntk {
 namespace {
@@ -46,6 +47,15 @@ double dsyrkRate(std::size_t n, std::size_t k, int repeats) {
     cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, ni, ki, 1.0, a.data(), ni, 0.0, c.data(), ni);
   });
   return static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(k) / seconds / 1e9;
+}
+
+double tanhRate(std::size_t n, int passes, int repeats) {
+  Buffer z = randomMatrix(n, 4), out(n);
+  for (std::size_t k = 0; k < n; ++k) z[k] *= 6.0;  // uniform on (-3, 3)
+  const double seconds = bestSeconds(repeats, [&] {
+    for (int p = 0; p < passes; ++p) tanhArray(z.data(), out.data(), n);
+  });
+  return static_cast<double>(n) * passes / seconds;
 }
 
 }  // namespace nntk

@@ -9,5 +9,8 @@ namespace nntk {
 double dgemmRate(std::size_t n, int repeats);
 // Best GFLOP/s of an n x n DSYRK with inner dimension k (n^2 k flops each).
 double dsyrkRate(std::size_t n, std::size_t k, int repeats);
+// Best tanh evaluations per second of tanhArray on n values spread over (-3, 3) (one thread, `repeats`
+// timed passes of `passes` calls each): the activation's share of a first-order iteration at n = N M.
+double tanhRate(std::size_t n, int passes, int repeats);
 
 }  // namespace nntk

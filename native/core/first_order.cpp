@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "blas_threads.hpp"
-
 namespace nntk {
 
 FirstOrderSweep::FirstOrderSweep(OwnedNet& net, const DataView& data, const FirstOrderRule& rule,
                                  std::vector<double>& adamM, std::vector<double>& adamV)
     : net_(net), data_(data), rule_(rule), adamM_(adamM), adamV_(adamV), q_(net.inputDim + 2),
       blocks_((net.width + kNeuronBlock - 1) / kNeuronBlock),
-      threads_(net.width * data.size < kParallelPoints ? 1 : std::max<std::size_t>(1, std::min(configuredThreads(), blocks_))),
+      threads_(std::max<std::size_t>(1, std::min(workerCount(net.width, data.size), blocks_))),
       scale_(net.view().scale()), derive_(derivativeFromValue(net.activation)),
       keep_(net.width * data.size * (derive_ ? 1 : 2) * sizeof(double) <= rule.keptBytesLimit),
       sigma_(keep_ ? net.width * data.size : 0), sigmaPrime_(keep_ && !derive_ ? net.width * data.size : 0),

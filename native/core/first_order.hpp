@@ -1,9 +1,10 @@
 // Gradient descent and Adam (spec/MATH.md section 2) as one fused sweep over the neurons per iteration.
 // The sweep that evaluates sigma at theta_t, for the loss L(theta_t), keeps sigma (and sigma', unless it
 // follows from sigma) at every neuron and data point. Once r_t = f(theta_t) - y is known, the next sweep
-// forms each neuron's share of grad L(theta_t) = J^T r_t / M from the kept values, updates the neuron and
-// evaluates it at theta_{t+1}. So an iteration evaluates the activation once, allocates nothing, and (for
-// wide networks, on a persistent WorkerPool) synchronizes the threads once.
+// forms each neuron's share of grad L(theta_t) = J^T r_t / M from the kept values, updates the neurons
+// block by block and evaluates them at theta_{t+1}. So an iteration evaluates the activation once, allocates nothing, and
+// synchronizes the threads of a persistent WorkerPool once (threads as workerCount() gives them, at most
+// one per neuron block).
 //
 // Results do not depend on the thread count: each neuron's gradient is its own fixed-order sum, and f is
 // summed over predict()'s fixed neuron blocks in block order (threads own whole blocks), so the loss is
@@ -45,11 +46,6 @@ class FirstOrderSweep {
   const std::vector<double>& gradient() const { return g_; }     // grad L at the parameters before the last step
   const std::vector<double>& change() const { return change_; }  // the last step's parameter change
 
-  // Below this many (neuron, point) pairs the sweep runs on the calling thread alone. An iteration is then
-  // under ~2 ms, and handing half of it to a second thread and waiting for it cost more than it saved on
-  // the 2-core machine measured (nntk's bench/training.ts; at width 1000, M = 128: 1 thread ~0.2 ms per
-  // iteration, 2 threads slower).
-  static constexpr std::size_t kParallelPoints = std::size_t{1} << 21;
  private:
   double sweepAll(bool advance);  // every thread's sweep, then finish()
   void sweep(std::size_t thread, bool advance);

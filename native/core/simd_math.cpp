@@ -1,6 +1,7 @@
 #include "simd_math.hpp"
 
 #include <cmath>
+#include <cstring>
 
 #if defined(__x86_64__) && defined(__GLIBC__) && !defined(NNTK_NO_LIBMVEC)
 #include <immintrin.h>
@@ -18,51 +19,54 @@ struct Affine {
   double* f;
 };
 
+// One value without vector help: tanh(w z + b) (or tanh(z) without a), and f += c tanh.
+void tanhScalar(const double* z, double* out, std::size_t k, const Affine* a) {
+  out[k] = std::tanh(a ? a->w * z[k] + a->b : z[k]);
+  if (a) a->f[k] += a->c * out[k];
+}
+
 #ifdef NNTK_HAVE_LIBMVEC
-// affine() is always inlined into the functions compiled for its vector's target, so no vector value
+// tanhLanes is always inlined into the functions compiled for its vector's target, so no vector value
 // crosses a call boundary and GCC's ABI note does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-// z = w x + b, or z itself when x is null: the same operations as neuronInputs' (no fused multiply-add).
-template <class V>
-[[gnu::always_inline]] inline V affine(V z, V w, V b, bool scaled) {
-  return scaled ? w * z + b : z;
+// The whole vectors of [0, n) through libmvec's routine Tanh for vectors V; returns where they end. The
+// affine map and the accumulation are the same multiplies and adds as the scalar ones (no fused
+// multiply-add), lane by lane.
+template <class V, V (*Tanh)(V)>
+[[gnu::always_inline]] inline std::size_t tanhLanes(const double* z, double* out, std::size_t n, const Affine* a) {
+  constexpr std::size_t width = sizeof(V) / sizeof(double);
+  const auto load = [](const double* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  std::size_t k = 0;
+  for (; k + width <= n; k += width) {
+    const V t = Tanh(a ? a->w * load(z + k) + a->b : load(z + k));
+    std::memcpy(out + k, &t, sizeof t);
+    if (a) {
+      const V f = load(a->f + k) + a->c * t;
+      std::memcpy(a->f + k, &f, sizeof f);
+    }
+  }
+  return k;
 }
 
-// 8 lanes a call; the last n mod 8 values go through the same routine with the other lanes masked off,
-// so every value gets the same function wherever it sits in the array.
+// The last n mod 8 values go through the same routine with the other lanes masked off, so every value
+// gets the same function wherever it sits in the array.
 __attribute__((target("avx512f"))) void tanhAvx512(const double* z, double* out, std::size_t n, const Affine* a) {
-  const bool scaled = a != nullptr;
-  const __m512d w = _mm512_set1_pd(scaled ? a->w : 0.0), b = _mm512_set1_pd(scaled ? a->b : 0.0);
-  const __m512d c = _mm512_set1_pd(scaled ? a->c : 0.0);
-  std::size_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    const __m512d t = _ZGVeN8v_tanh(affine(_mm512_loadu_pd(z + k), w, b, scaled));
-    _mm512_storeu_pd(out + k, t);
-    if (scaled) _mm512_storeu_pd(a->f + k, _mm512_loadu_pd(a->f + k) + c * t);
-  }
-  if (k < n) {
-    const __mmask8 tail = static_cast<__mmask8>((1u << (n - k)) - 1);
-    const __m512d t = _ZGVeN8v_tanh(affine(_mm512_maskz_loadu_pd(tail, z + k), w, b, scaled));
-    _mm512_mask_storeu_pd(out + k, tail, t);
-    if (scaled) _mm512_mask_storeu_pd(a->f + k, tail, _mm512_maskz_loadu_pd(tail, a->f + k) + c * t);
-  }
+  const std::size_t k = tanhLanes<__m512d, _ZGVeN8v_tanh>(z, out, n, a);
+  if (k == n) return;
+  const __mmask8 tail = static_cast<__mmask8>((1u << (n - k)) - 1);
+  const __m512d zk = _mm512_maskz_loadu_pd(tail, z + k);
+  const __m512d t = _ZGVeN8v_tanh(a ? a->w * zk + a->b : zk);
+  _mm512_mask_storeu_pd(out + k, tail, t);
+  if (a) _mm512_mask_storeu_pd(a->f + k, tail, _mm512_maskz_loadu_pd(tail, a->f + k) + a->c * t);
 }
 
 __attribute__((target("avx2"))) void tanhAvx2(const double* z, double* out, std::size_t n, const Affine* a) {
-  const bool scaled = a != nullptr;
-  const __m256d w = _mm256_set1_pd(scaled ? a->w : 0.0), b = _mm256_set1_pd(scaled ? a->b : 0.0);
-  const __m256d c = _mm256_set1_pd(scaled ? a->c : 0.0);
-  std::size_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const __m256d t = _ZGVdN4v_tanh(affine(_mm256_loadu_pd(z + k), w, b, scaled));
-    _mm256_storeu_pd(out + k, t);
-    if (scaled) _mm256_storeu_pd(a->f + k, _mm256_loadu_pd(a->f + k) + c * t);
-  }
-  for (; k < n; ++k) {
-    out[k] = std::tanh(scaled ? a->w * z[k] + a->b : z[k]);
-    if (scaled) a->f[k] += a->c * out[k];
-  }
+  for (std::size_t k = tanhLanes<__m256d, _ZGVdN4v_tanh>(z, out, n, a); k < n; ++k) tanhScalar(z, out, k, a);
 }
 
 enum class VectorIsa { None, Avx2, Avx512 };
@@ -83,10 +87,7 @@ void tanhAll(const double* z, double* out, std::size_t n, const Affine* a) {
     case VectorIsa::None: break;
   }
 #endif
-  for (std::size_t k = 0; k < n; ++k) {
-    out[k] = std::tanh(a ? a->w * z[k] + a->b : z[k]);
-    if (a) a->f[k] += a->c * out[k];
-  }
+  for (std::size_t k = 0; k < n; ++k) tanhScalar(z, out, k, a);
 }
 
 }  // namespace
