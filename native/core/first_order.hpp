@@ -1,4 +1,4 @@
-// Gradient descent and Adam (spec/MATH.md section 2) as one fused sweep over the neurons per iteration.
+// Gradient descent and Adam (docs/MATH.md section 2) as one fused sweep over the neurons per iteration.
 // The sweep that evaluates sigma at theta_t, for the loss L(theta_t), keeps sigma (and sigma', unless it
 // follows from sigma) at every neuron and data point. Once r_t = f(theta_t) - y is known, the next sweep
 // forms each neuron's share of grad L(theta_t) = J^T r_t / M from the kept values, updates the neurons
