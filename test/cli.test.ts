@@ -6,7 +6,7 @@
  * browser is installed).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,16 @@ describe('nntk: flags, help and exit codes', () => {
       const r = nntk(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('an --out that cannot be a directory fails with 1 and names --out', () => {
+    const file = join(scratch, 'a-file');
+    writeFileSync(file, 'x');
+    for (const out of [file, join(file, 'below'), '/proc/nntk-cannot-be-here']) {
+      const r = nntk(['reproduce', 'figure1', '--out', out, '--widths', '10', '--trials', '1']);
+      expect(r.status, out).toBe(1);
+      expect(r.stderr, out).toMatch(/--out .*(not a directory|cannot create)/);
     }
   });
 

@@ -3,8 +3,8 @@
  * store in DIR does not hold yet on worker threads, and writes the data files and the report from the
  * store. Rerunning with the same --out resumes: finished jobs are not recomputed.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Job } from '../experiments/jobs.js';
 import {
   curvaturesOf,
@@ -98,6 +98,31 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
   return { run, jobs };
 }
 
+/**
+ * Creates the report directory one component at a time (a recursive mkdir can spin forever on special
+ * file systems such as /proc), with errors that name --out.
+ */
+export function prepareOutDirectory(out: string): void {
+  const missing: string[] = [];
+  let dir = out;
+  while (!existsSync(dir)) {
+    missing.unshift(dir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new Error(`--out ${out}: ${dir} exists and is not a directory; choose another --out`);
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (e) {
+      throw new Error(`--out ${out}: cannot create ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another --out`);
+    }
+  }
+}
+
 export interface ReproduceResult {
   out: string;
   report: WrittenReport;
@@ -108,7 +133,7 @@ export interface ReproduceResult {
 export async function reproduce(figures: FigureName[], o: ReproduceOptions, command: string): Promise<ReproduceResult> {
   const started = performance.now();
   const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
+  prepareOutDirectory(out);
   const { run, jobs } = planRun(figures, o, command);
   const store = new ResultsStore(join(out, 'results.sqlite'), run.version);
   const abort = new AbortController();
