@@ -42,7 +42,7 @@ function program(): Command {
     .option('--seed <seed>', 'base seed of every network (trial seeds are derived from it and recorded)', nonNegativeInteger, 0)
     .option('--trials <n>', 'networks per (width, gamma) for Figures 1-2 and seeds per method for Figure 3 (default: by scale)', positiveInteger(100000))
     .option('--threads <n>', 'threads to use in all (default: the number of cores)', positiveInteger(4096), availableParallelism())
-    .option('--workers <n>', 'worker threads (default: one per thread); each gets threads / workers BLAS threads', positiveInteger(4096))
+    .option('--workers <n>', 'worker threads (default: one per core, at most --threads); each gets threads / workers BLAS threads', positiveInteger(4096))
     .addOption(new Option('--curvature <curvature>', "the step's curvature for Figures 1-2: gauss-newton is the paper's code").choices(CURVATURE_CHOICES).default('gauss-newton'))
     .addOption(new Option('--limit <limit>', 'infinite-width reference: exact limit kernel, or the paper\'s width-10^6 proxy network').choices(LIMITS).default('exact'))
     .option('--widths <list>', 'widths for Figures 1-2 instead of the scale\'s, e.g. 10,100,1000', numberList('positive integers', (v) => Number.isInteger(v) && v >= 1 && v <= 2 ** 31 - 1))

@@ -5,6 +5,7 @@
  * interrupted continues where it stopped.
  */
 import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type Job, jobCost } from '../experiments/jobs.js';
 import type { JobRecord, ResultsStore } from '../store/results-store.js';
@@ -13,7 +14,7 @@ import type { WorkerAnswer } from './worker.js';
 export interface RunOptions {
   /** Total threads to use (cores). */
   threads: number;
-  /** Worker threads (default: min(threads, jobs)); each gets floor(threads / workers) BLAS threads. */
+  /** Worker threads (default: one per core, at most threads and jobs); each gets floor(threads / workers) BLAS threads. */
   workers?: number;
   /** Also rerun jobs that failed before. */
   retryFailed?: boolean;
@@ -38,8 +39,13 @@ export interface RunSummary extends Progress {
   seconds: number;
 }
 
+/**
+ * Worker threads and BLAS threads per worker: by default one worker per core (at most `threads`, at
+ * most one per job), each with floor(threads / workers) BLAS threads; an explicit `workers` is capped by
+ * `threads` only.
+ */
 export function partitionThreads(threads: number, jobs: number, workers?: number): { workers: number; threadsPerWorker: number } {
-  const w = Math.max(1, Math.min(workers ?? threads, threads, Math.max(jobs, 1)));
+  const w = Math.max(1, Math.min(workers ?? availableParallelism(), threads, Math.max(jobs, 1)));
   return { workers: w, threadsPerWorker: Math.max(1, Math.floor(threads / w)) };
 }
 
