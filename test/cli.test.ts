@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasets, newtonStepSync, nntkGramLimit, nntkGramSync, relativeFrobeniusError, TwoLayerNet } from '../src/index.js';
+import { proxySeed } from '../src/experiments/paper-grid.js';
 import { checkReportInBrowser, findChromium } from './browser.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -242,6 +243,25 @@ describe('nntk reproduce all at a tiny scale', () => {
       expect(f.hasSvg && f.width > 100 && f.height > 100, f.id).toBe(true);
       expect(f.drawnSeries, f.id).toBe(expected[f.id]);
     }
+  });
+});
+
+describe('nntk reproduce --limit proxy', () => {
+  it("measures against the paper's stand-in: the NNTK of one width-10^6 network, recorded and rebuilt from its seed", () => {
+    const out = join(scratch, 'proxy');
+    const r = nntk(['reproduce', 'figure1', '--limit', 'proxy', '--widths', '10,100', '--trials', '1', '--gammas', '1e-1,1e-3', '--out', out, '--json', '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout).summary;
+    const seed = Number(/seed (\d+)/.exec(summary.figure1a.source)![1]);
+    expect(seed).toBe(proxySeed(0));
+    const data = datasets.paperFigure1();
+    const proxy = TwoLayerNet.create({ width: 1e6, inputDim: 1, beta: 0.52, seed });
+    const row = readCsv(join(out, 'trials.csv')).find((x) => x.width === '100' && x.gamma === '0.001')!;
+    const gamma = Number(row.gamma);
+    const net = TwoLayerNet.create({ width: 100, inputDim: 1, beta: 0.52, seed: Number(row.seed) });
+    const K = nntkGramSync(net, data, { regularization: { gamma }, curvature: 'gauss-newton' });
+    const reference = nntkGramSync(proxy, data, { regularization: { gamma }, curvature: 'gauss-newton' });
+    expect(Math.abs(Number(row.nntk_error) - relativeFrobeniusError(K, reference)) / Number(row.nntk_error)).toBeLessThan(1e-8);
   });
 });
 
