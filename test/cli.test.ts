@@ -246,6 +246,34 @@ describe('nntk reproduce all at a tiny scale', () => {
   });
 });
 
+describe('nntk reproduce --curvature both', () => {
+  it('writes Gauss-Newton and Newton rows; a Newton row is the true regularized Hessian step of its network', () => {
+    const out = join(scratch, 'both');
+    const r = nntk(['reproduce', 'figure2', '--curvature', 'both', '--widths', '10,50,200', '--trials', '1', '--gammas', '1e-1,1e-4', '--out', out, '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readCsv(join(out, 'trials.csv'));
+    expect(rows).toHaveLength(2 * 3 * 2);
+    expect(new Set(rows.map((x) => x.curvature))).toEqual(new Set(['gauss-newton', 'newton']));
+    const row = rows.find((x) => x.curvature === 'newton' && x.width === '200' && x.gamma === '0.0001')!;
+    const data = datasets.paperFigure1({ frequency: 20 });
+    const net = TwoLayerNet.create({ width: 200, inputDim: 1, beta: 0.52, seed: Number(row.seed) });
+    const step = newtonStepSync(net, data, { regularization: { gamma: 1e-4 }, curvature: 'newton', solver: 'dense' });
+    const yy = data.y.reduce((t, v) => t + v * v, 0);
+    expect(Number(row.negative_eigenvalues)).toBe(step.inertia.negative);
+    expect(Math.abs(Number(row.one_step_loss) - net.withStep(step.step).loss(data) / yy) / Number(row.one_step_loss)).toBeLessThan(1e-9);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.figure2a.map((f: { curvature: string }) => f.curvature).sort()).toEqual(['gauss-newton', 'gauss-newton', 'newton', 'newton']);
+  });
+
+  it('a run too small for a fit still writes its report, without the fit', () => {
+    const out = join(scratch, 'tiny');
+    const r = nntk(['reproduce', 'figure2', '--widths', '10,200', '--trials', '1', '--gammas', '1e-1', '--out', out, '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).figure2a).toEqual([]);
+  });
+});
+
 describe('nntk reproduce --limit proxy', () => {
   it("measures against the paper's stand-in: the NNTK of one width-10^6 network, recorded and rebuilt from its seed", () => {
     const out = join(scratch, 'proxy');

@@ -5,6 +5,7 @@
  * exponential rate of each method's loss (geometric mean over seeds) per iteration. Figure 1a: the NTK
  * and NNTK eigenvalues of the reference kernel.
  */
+import { NntkError } from '../errors.js';
 import { fitExponentialRate, fitPowerLaw } from '../fitting.js';
 import { ntkGramLimit } from '../limit.js';
 import { ntkGramSync, symmetricEigen } from '../kernels.js';
@@ -13,13 +14,24 @@ import type { EigenvalueSummary, PowerLawSummary, RateSummary, RunDescription, S
 import { groupBy } from '../report/statistics.js';
 import { figureDataset, PROXY_WIDTH, proxySeed } from './paper-grid.js';
 
+/** A fit, or null when the data cannot support one (too few or degenerate points): the report then shows no row for it. */
+function fitOrSkip<T>(fit: () => T): T | null {
+  try {
+    return fit();
+  } catch (e) {
+    if (e instanceof NntkError && e.code === 'E_ARGUMENT') return null;
+    throw e;
+  }
+}
+
 function powerLaws(rows: TrialRow[], value: (r: TrialRow) => number, seed: number): PowerLawSummary[] {
   const out: PowerLawSummary[] = [];
   for (const group of groupBy(rows, (r) => `${r.curvature}|${r.gamma}`).values()) {
     const usable = group.filter((r) => Number.isFinite(value(r)) && value(r) > 0);
-    const widths = new Set(usable.map((r) => r.width));
-    if (widths.size < 2) continue;
-    const fit = fitPowerLaw(usable.map((r) => r.width), usable.map(value), { bootstrap: 1000, seed });
+    // A slope with an interval needs two widths and three points; smaller runs have no fit to show.
+    if (new Set(usable.map((r) => r.width)).size < 2 || usable.length < 3) continue;
+    const fit = fitOrSkip(() => fitPowerLaw(usable.map((r) => r.width), usable.map(value), { bootstrap: 1000, seed }));
+    if (!fit) continue;
     const { curvature, gamma, beta } = group[0]!;
     out.push({ curvature, gamma, exponent: fit.exponent, ci95: fit.ci95, r2: fit.r2, reference: -(1 - beta), points: usable.length });
   }
@@ -36,7 +48,8 @@ function rates(rows: TrainingRow[]): RateSummary[] {
       .map((g) => ({ iteration: g[0]!.iteration, loss: Math.exp(g.reduce((s, r) => s + Math.log(r.loss), 0) / g.length) }))
       .sort((a, b) => a.iteration - b.iteration);
     if (byIteration.length < 4) continue;
-    const fit = fitExponentialRate(byIteration.map((p) => p.loss), { x: byIteration.map((p) => p.iteration) });
+    const fit = fitOrSkip(() => fitExponentialRate(byIteration.map((p) => p.loss), { x: byIteration.map((p) => p.iteration) }));
+    if (!fit) continue;
     const finals = [...groupBy(group, (r) => String(r.seed)).values()].map((g) => g.reduce((a, b) => (b.iteration > a.iteration ? b : a)).loss);
     out.push({
       method: method as RateSummary['method'],
