@@ -85,3 +85,14 @@ describe('ResultsStore', () => {
     store.close();
   });
 });
+
+describe('runTrainJob', () => {
+  it('a diverging run keeps its finite records and says it diverged', async () => {
+    const { runTrainJob } = await import('../src/experiments/train-job.js');
+    const out = await runTrainJob({ experiment: 'train', figure: 'figure3', method: 'gd', seed: 0, width: 50, beta: 0.52, iterations: 200, learningRate: 1e6, record: { perDecade: 5 } });
+    expect(out.metrics.stoppedBecause).toBe('diverged');
+    expect(out.rows.length).toBeGreaterThan(0);
+    expect(out.rows.every((r) => Number.isFinite(r.loss))).toBe(true);
+    expect(out.metrics.componentNames).toHaveLength(5);
+  });
+});

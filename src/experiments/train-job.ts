@@ -11,7 +11,7 @@ import { figureDataset } from './paper-grid.js';
 
 export interface TrainJobResult {
   rows: TrainingRow[];
-  metrics: { finalLoss: number; iterations: number; seconds: number; stoppedBecause: string; componentNames: string[] };
+  metrics: { finalLoss: number | string; iterations: number; seconds: number; stoppedBecause: string; componentNames: string[] };
 }
 
 export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
@@ -25,7 +25,9 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
     diagnostics: { components: true, ntkModes: true },
   });
   const last = run.history.at(-1)!;
-  const rows = run.history.map((h) => ({
+  // A diverged run's last record has a non-finite loss: it is left out of the rows (which plot on log
+  // axes) and shows in the job's metrics as stoppedBecause 'diverged' with its final loss.
+  const rows = run.history.filter((h) => Number.isFinite(h.loss)).map((h) => ({
     method: job.method,
     seed: job.seed,
     iteration: h.iteration,
@@ -38,7 +40,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
   return {
     rows,
     metrics: {
-      finalLoss: last.loss,
+      finalLoss: Number.isFinite(last.loss) ? last.loss : String(last.loss),
       iterations: last.iteration,
       seconds: last.seconds,
       stoppedBecause: run.stoppedBecause,
