@@ -246,4 +246,23 @@ void curvatureBlocks(const NetView& net, const DataView& data, const double* r, 
                 [&](const NeuronValues& v, std::size_t i) { v.curvatureBlock(r, D + i * q * q); });
 }
 
+void addStep(OwnedNet& target, const NetView& base, const double* step, double alpha) {
+  const std::size_t d = base.inputDim, q = d + 2;
+  for (std::size_t i = 0; i < base.width; ++i) {
+    for (std::size_t j = 0; j < d; ++j) target.W[i * d + j] = base.W[i * d + j] + alpha * step[i * q + j];
+    target.b[i] = base.b[i] + alpha * step[i * q + d];
+    target.c[i] = base.c[i] + alpha * step[i * q + d + 1];
+  }
+}
+
+double maxNeuronUpdate(const double* step, std::size_t width, std::size_t q, double alpha) {
+  double best = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    double sum = 0;
+    for (std::size_t a = 0; a < q; ++a) sum += step[i * q + a] * step[i * q + a];
+    best = std::max(best, std::sqrt(sum));
+  }
+  return std::fabs(alpha) * best;
+}
+
 }  // namespace nntk

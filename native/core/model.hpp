@@ -112,4 +112,11 @@ void jacobianRows(const NetView& net, const DataView& data, double* J);
 void gradient(const NetView& net, const DataView& data, const double* r, double* g);
 void curvatureBlocks(const NetView& net, const DataView& data, const double* r, double* D);
 
+// target = base + alpha * step, step in the flat neuron-major order (docs/MATH.md section 1); target
+// must have base's sizes.
+void addStep(OwnedNet& target, const NetView& base, const double* step, double alpha);
+// max_i |alpha (dw_i, db_i, dc_i)| over the width neurons of a neuron-major step of q values each (the
+// paper's Lemma 9 quantity, docs/MATH.md section 5).
+double maxNeuronUpdate(const double* step, std::size_t width, std::size_t q, double alpha);
+
 }  // namespace nntk

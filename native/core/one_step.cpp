@@ -130,17 +130,8 @@ OneStepGrid newtonGrid(const NetView& net, const DataView& data, const std::vect
         p.inertia = step.inertia;
         p.solver = step.solver;
         p.stepNorm = step.stepNorm;
-        double best = 0;
-        for (std::size_t i = 0; i < net.width; ++i) {
-          const double* s = step.step.data() + i * q;
-          double n2 = 0;
-          for (std::size_t a = 0; a < q; ++a) n2 += s[a] * s[a];
-          best = std::max(best, n2);
-          for (std::size_t j = 0; j < d; ++j) stepped.W[i * d + j] = net.W[i * d + j] + s[j];
-          stepped.b[i] = net.b[i] + s[d];
-          stepped.c[i] = net.c[i] + s[d + 1];
-        }
-        p.maxNeuronUpdate = std::sqrt(best);
+        p.maxNeuronUpdate = maxNeuronUpdate(step.step.data(), net.width, q, 1.0);
+        addStep(stepped, net, step.step.data(), 1.0);
         predict(stepped.view(), data.x, M, f1.data());
         requireFinite(f1.data(), M, "output after the step");
         p.lossAfter = lossOf(f1.data(), y.data(), M);

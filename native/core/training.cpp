@@ -20,27 +20,6 @@ StepOutcome solveStep(const NetView& net, const DataView& data, const StepReques
   return solver == SolverKind::Dense ? denseStep(net, data, request) : structuredStep(net, data, request);
 }
 
-// target = base + alpha * step, with step in the flat neuron-major order (MATH.md section 1).
-void addStep(OwnedNet& target, const OwnedNet& base, const std::vector<double>& step, double alpha) {
-  const std::size_t d = base.inputDim, q = d + 2;
-  for (std::size_t i = 0; i < base.width; ++i) {
-    for (std::size_t j = 0; j < d; ++j) target.W[i * d + j] = base.W[i * d + j] + alpha * step[i * q + j];
-    target.b[i] = base.b[i] + alpha * step[i * q + d];
-    target.c[i] = base.c[i] + alpha * step[i * q + d + 1];
-  }
-}
-
-// The largest per-neuron update norm max_i |alpha (dw_i, db_i, dc_i)| (the paper's Lemma 9 quantity).
-double maxNeuronUpdate(const std::vector<double>& step, std::size_t q, double alpha) {
-  double best = 0;
-  for (std::size_t i = 0; i * q < step.size(); ++i) {
-    double sum = 0;
-    for (std::size_t a = 0; a < q; ++a) sum += step[i * q + a] * step[i * q + a];
-    best = std::max(best, std::sqrt(sum));
-  }
-  return std::fabs(alpha) * best;
-}
-
 double norm(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x * x;
@@ -194,7 +173,7 @@ class Loop {
         raiseLambda();
         continue;
       }
-      addStep(candidate_, net_, out.step, o_.alpha);
+      addStep(candidate_, net_.view(), out.step.data(), o_.alpha);
       const double candidateLoss = residual(candidate_.view(), data_, rCandidate_.data());
       bool accept = std::isfinite(candidateLoss);
       double rho = 0;
@@ -220,7 +199,7 @@ class Loop {
       loss_ = candidateLoss;
       record.accepted = true;
       record.stepNorm = std::fabs(o_.alpha) * out.stepNorm;
-      record.maxNeuronUpdate = maxNeuronUpdate(out.step, net_.inputDim + 2, o_.alpha);
+      record.maxNeuronUpdate = maxNeuronUpdate(out.step.data(), net_.width, net_.inputDim + 2, o_.alpha);
       if (o_.damping == Damping::Adaptive) state_.lambda *= o_.decrease;
       if (o_.damping == Damping::GainRatio) {  // Nielsen's rule
         state_.lambda *= std::max(1.0 / 3.0, 1.0 - std::pow(2.0 * rho - 1.0, 3));
@@ -253,7 +232,7 @@ class Loop {
   void describeFirstOrderStep(TrainRecord& record) const {
     record.gradientNorm = norm(sweep_->gradient());
     record.stepNorm = norm(sweep_->change());
-    record.maxNeuronUpdate = maxNeuronUpdate(sweep_->change(), net_.inputDim + 2, 1.0);
+    record.maxNeuronUpdate = maxNeuronUpdate(sweep_->change().data(), net_.width, net_.inputDim + 2, 1.0);
   }
 
   OwnedNet& net_;
