@@ -5,7 +5,7 @@
  * both are computed once per process and reused by every job.
  */
 import { nntkGramLimit } from '../limit.js';
-import { relativeFrobeniusError } from '../function-space.js';
+import { linearizedTrajectory, relativeFrobeniusError } from '../function-space.js';
 import { TwoLayerNet } from '../model.js';
 import { isStepPoint, oneStepGridSync } from '../one-step.js';
 import type { TrialRow } from '../report/types.js';
@@ -45,16 +45,15 @@ export class ReferenceKernels {
   }
 }
 
-/** |f_0 + K (y - f_0) - y|^2 / (2 M |y|^2): the loss after one linearized step with kernel K. */
+/** |f_1 - y|^2 / (2 M |y|^2) for the linearized step f_1 = f_0 + K (y - f_0) (linearizedTrajectory, one step). */
 function linearizedLoss(K: Float64Array, f0: Float64Array, y: Float64Array): number {
   const M = y.length;
+  const f1 = linearizedTrajectory(K, y, f0, { steps: 1 }).subarray(M);
   let sum = 0;
   let yy = 0;
-  for (let a = 0; a < M; a++) {
-    let Ke = 0;
-    for (let b = 0; b < M; b++) Ke += K[a * M + b]! * (y[b]! - f0[b]!);
-    sum += (f0[a]! + Ke - y[a]!) ** 2;
-    yy += y[a]! ** 2;
+  for (let m = 0; m < M; m++) {
+    sum += (f1[m]! - y[m]!) ** 2;
+    yy += y[m]! ** 2;
   }
   return sum / (2 * M * yy);
 }
