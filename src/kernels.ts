@@ -5,40 +5,50 @@
  *             (Gauss-Newton: B (B + lambda I)^-1, eigenvalues in (0, 1)).
  * Both run on a worker thread; the ...Sync twins block.
  */
-import { type Dataset, nativeData, requireDataset } from './dataset.js';
-import { NntkError } from './errors.js';
-import { requireNet, state, type TwoLayerNet } from './model.js';
+import type { Dataset } from './dataset.js';
+import { memoryLimit, requireFits } from './memory.js';
+import type { TwoLayerNet } from './model.js';
 import { native, type NativeData, type NativeNet, type NativeStepRequest } from './native.js';
-import { CURVATURES, type Curvature, prepareSystem, type Regularization } from './system.js';
+import { type Curvature, nativeRequest, options, problem, type Regularization, systemRequest } from './request.js';
+import { NntkError } from './errors.js';
 import { invalid, requireFiniteArray } from './validate.js';
+
+export interface NtkGramOptions {
+  /** Cap on the M x M result and the scratch of the streamed sum (default 4 GiB). */
+  memoryLimitBytes?: number;
+}
 
 export interface NntkGramOptions {
   regularization: Regularization;
   curvature?: Curvature;
+  /** Cap on every large buffer (default 4 GiB), the structured solver's included. */
+  memoryLimitBytes?: number;
 }
 
 type NativeArgs = [NativeNet, NativeData, NativeStepRequest];
 
-function ntkArgs(netArg: unknown, dataArg: unknown): NativeArgs {
-  const net = requireNet(netArg);
-  const data = requireDataset(dataArg);
-  if (data.inputDim !== net.inputDim) {
-    throw new NntkError('E_SHAPE', `the data have inputDim ${data.inputDim} but the network has inputDim ${net.inputDim}`);
-  }
-  return [state(net), nativeData(data), { curvature: 0, spectrum: 0, lambda: 0 }];
+const GRAM_HINT = 'use fewer data points';
+
+function ntkArgs(netArg: unknown, dataArg: unknown, value: unknown): NativeArgs {
+  const p = problem(netArg, dataArg);
+  const o = options(value, 'ntkGram options', ['memoryLimitBytes'], '{ memoryLimitBytes? }');
+  const memoryLimitBytes = memoryLimit(o.memoryLimitBytes);
+  requireFits(8 * p.data.size ** 2, memoryLimitBytes, `the ${p.data.size} x ${p.data.size} kernel`, GRAM_HINT);
+  return [p.nativeNet, p.nativeData, { curvature: 'gauss-newton', spectrum: 'none', lambda: 0, memoryLimitBytes }];
 }
 
-function nntkArgs(net: unknown, data: unknown, options: unknown): NativeArgs {
-  const s = prepareSystem(net, data, options, 'nntkGram options', ['regularization', 'curvature']);
-  return [state(s.net), nativeData(s.data), { curvature: CURVATURES.indexOf(s.curvature), spectrum: 1, lambda: s.lambda }];
+function nntkArgs(net: unknown, data: unknown, value: unknown): NativeArgs {
+  const s = systemRequest(net, data, value, 'nntkGram options', ['regularization', 'curvature', 'memoryLimitBytes']);
+  requireFits(8 * s.data.size ** 2, s.memoryLimitBytes, `the ${s.data.size} x ${s.data.size} kernel`, GRAM_HINT);
+  return [s.nativeNet, s.nativeData, nativeRequest(s, 'inertia')];
 }
 
 /** The NTK Gram matrix B = J J^T / M (M x M, row-major). */
-export async function ntkGram(net: TwoLayerNet, data: Dataset): Promise<Float64Array> {
-  return native().ntkGram(...ntkArgs(net, data));
+export async function ntkGram(net: TwoLayerNet, data: Dataset, o: NtkGramOptions = {}): Promise<Float64Array> {
+  return native().ntkGram(...ntkArgs(net, data, o));
 }
-export function ntkGramSync(net: TwoLayerNet, data: Dataset): Float64Array {
-  return native().ntkGramSync(...ntkArgs(net, data));
+export function ntkGramSync(net: TwoLayerNet, data: Dataset, o: NtkGramOptions = {}): Float64Array {
+  return native().ntkGramSync(...ntkArgs(net, data, o));
 }
 
 /** The Newton NTK J (C + lambda I)^-1 J^T / M (M x M, row-major, symmetric). */

@@ -9,7 +9,7 @@
  * count grows with max |x|^2; accuracy ~1e-13 of max |B*| holds up to max |x| ~ 7 for tanh (~10 for erf,
  * ~12 for the others) and degrades slowly beyond (tanh at |x| = 10: ~3e-9). Runs on setThreads() threads.
  */
-import { ACTIVATIONS, activationIndex, type Activation } from './activation.js';
+import { ACTIVATIONS, type Activation } from './activation.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { native } from './native.js';
@@ -37,7 +37,7 @@ function prepare(dataArg: unknown, options: unknown, name: string, allowed: read
   if (bytes > MAX_GRAM_BYTES) {
     throw new NntkError('E_TOO_LARGE', `the ${data.size} x ${data.size} kernel would take ${(bytes / 2 ** 30).toFixed(1)} GiB; use fewer data points`);
   }
-  return { data, activation: activationIndex(activation), options };
+  return { data, activation, options };
 }
 
 /** The limit NTK Gram B* = lim N^(2 beta - 1) J J^T / M (M x M, row-major). */

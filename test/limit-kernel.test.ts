@@ -295,10 +295,10 @@ describe('argument checks', () => {
 
   test('the raw addon guards its own arguments', () => {
     const addon = native();
-    expectCode(() => addon.ntkGramLimit(new Float64Array(3), 2, 1, 0), 'E_SHAPE');
-    expectCode(() => addon.ntkGramLimit(new Float64Array(2), 2, 1, 7), 'E_ARGUMENT');
-    expectCode(() => addon.ntkGramLimit([1, 2] as unknown as Float64Array, 2, 1, 0), 'E_ARGUMENT');
-    expectCode(() => addon.nntkGramLimit(new Float64Array(2), 2, 1, 0, -1), 'E_ARGUMENT');
-    expectCode(() => addon.nntkGramLimit(new Float64Array(2), 0, 1, 0, 1), 'E_ARGUMENT');
+    expectCode(() => addon.ntkGramLimit(new Float64Array(3), 2, 1, 'tanh'), 'E_SHAPE');
+    expectCode(() => addon.ntkGramLimit(new Float64Array(2), 2, 1, 'relu' as Activation), 'E_ARGUMENT');
+    expectCode(() => addon.ntkGramLimit([1, 2] as unknown as Float64Array, 2, 1, 'tanh'), 'E_ARGUMENT');
+    expectCode(() => addon.nntkGramLimit(new Float64Array(2), 2, 1, 'tanh', -1), 'E_ARGUMENT');
+    expectCode(() => addon.nntkGramLimit(new Float64Array(2), 0, 1, 'tanh', 1), 'E_ARGUMENT');
   });
 });

@@ -3,7 +3,9 @@
  * (docs/MATH.md sections 1-2), plus the bookkeeping of parameters, fromParameters and withStep.
  */
 import { describe, expect, it } from 'vitest';
-import { Dataset, TwoLayerNet, datasets } from '../src/index.js';
+import { Dataset, NntkError, TwoLayerNet, datasets } from '../src/index.js';
+import { MAX_PARAMETER_COUNT } from '../src/model.js';
+import { native } from '../src/native.js';
 import {
   centralDifference,
   flatten,
@@ -254,5 +256,85 @@ describe('hessian', () => {
     const A = big.hessian(fig);
     expect(A.length).toBe(90 * 90);
     for (let i = 0; i < 90; i++) for (let j = 0; j < i; j++) expect(A[i * 90 + j]).toBe(A[j * 90 + i]);
+  });
+});
+
+describe('construction: hostile input never reaches the core unchecked', () => {
+  type Any = any;
+  const code = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(NntkError);
+      return (e as NntkError).code;
+    }
+    return 'no error';
+  };
+
+  it('widths whose parameters cannot be allocated are refused with E_TOO_LARGE before allocating', () => {
+    expect(code(() => TwoLayerNet.create({ width: 1e9, inputDim: 2, seed: 1 }))).toBe('E_TOO_LARGE');
+    expect(code(() => TwoLayerNet.create({ width: 2 ** 31 - 1, inputDim: 1, seed: 1 }))).toBe('E_TOO_LARGE');
+    expect(code(() => TwoLayerNet.create({ width: 2 ** 26, inputDim: 7, seed: 1 }))).toBe('E_TOO_LARGE');  // 2^26 * 9 > 2^29
+    expect(code(() => TwoLayerNet.create({ width: Number.MAX_SAFE_INTEGER, inputDim: 1, seed: 1 }))).toBe('E_TOO_LARGE');
+    expect(TwoLayerNet.create({ width: 2 ** 20, inputDim: 1, seed: 1 }).parameterCount).toBe(3 * 2 ** 20);
+    expect(MAX_PARAMETER_COUNT).toBe(2 ** 29);
+  });
+
+  it('the constructor is not public: new and Reflect.construct give NntkError', () => {
+    const state = { width: 2 ** 33, inputDim: 2 ** 31, beta: 0.5, activation: 'tanh', W: new Float64Array(0), b: new Float64Array(0), c: new Float64Array(0) };
+    expect(code(() => new (TwoLayerNet as Any)(state))).toBe('E_ARGUMENT');
+    expect(code(() => Reflect.construct(TwoLayerNet, [state]))).toBe('E_ARGUMENT');
+    expect(code(() => new (Dataset as Any)(new Float64Array(0), new Float64Array(0), 1))).toBe('E_ARGUMENT');
+  });
+
+  it('objects that only look like networks or data sets are refused', () => {
+    const data = datasets.paperFigure1();
+    const fake = Object.create(TwoLayerNet.prototype) as TwoLayerNet;
+    expect(code(() => fake.loss(data))).toBe('E_ARGUMENT');
+    const net = TwoLayerNet.create({ width: 3, inputDim: 1, seed: 1 });
+    expect(code(() => net.loss(Object.create(Dataset.prototype)))).toBe('E_ARGUMENT');
+  });
+
+  it('the raw addon refuses inconsistent sizes (overflowing products, empty data) with NntkError', () => {
+    const addon = native();
+    const empty = new Float64Array(0);
+    const huge = { width: 2 ** 33, inputDim: 2 ** 31, beta: 0.5, activation: 'tanh', W: empty, b: empty, c: empty };
+    const data = { size: 1, inputDim: 2 ** 31, x: empty, y: new Float64Array(1) };
+    expect(code(() => addon.loss(huge as Any, data))).toBe('E_ARGUMENT');  // width above the limit
+    const wrapped = { width: 2 ** 28, inputDim: 2 ** 36, beta: 0.5, activation: 'tanh', W: empty, b: empty, c: empty };
+    expect(code(() => addon.gradient(wrapped as Any, data))).toBe('E_ARGUMENT');
+    const net = { width: 2, inputDim: 1, beta: 0.5, activation: 'tanh', W: new Float64Array(2), b: new Float64Array(2), c: new Float64Array(2) };
+    const none = { size: 0, inputDim: 1, x: empty, y: empty };
+    expect(code(() => addon.loss(net as Any, none))).toBe('E_SHAPE');
+    expect(code(() => addon.ntkGramSync(net as Any, none, { curvature: 'newton', spectrum: 'none', lambda: 0, memoryLimitBytes: 1e9 }))).toBe('E_SHAPE');
+    expect(code(() => addon.loss({ ...net, W: new Float64Array(3) } as Any, { size: 1, inputDim: 1, x: new Float64Array(1), y: new Float64Array(1) }))).toBe('E_SHAPE');
+    expect(code(() => addon.loss({ ...net, W: new Int8Array(2) } as Any, { size: 1, inputDim: 1, x: new Float64Array(1), y: new Float64Array(1) }))).toBe('E_ARGUMENT');
+    expect(code(() => addon.loss({ ...net, extra: 1 } as Any, { size: 1, inputDim: 1, x: new Float64Array(1), y: new Float64Array(1) }))).toBe('E_ARGUMENT');
+    expect(code(() => addon.loss(net as Any, { size: 1, inputDim: 2, x: new Float64Array(2), y: new Float64Array(1) }))).toBe('E_SHAPE');
+    expect(code(() => addon.initialize(1, 2 ** 40, 1))).toBe('E_ARGUMENT');
+    expect(code(() => addon.initialize(1, 2 ** 28, 2))).toBe('E_TOO_LARGE');
+  });
+
+  it('Proxy-wrapped and detached typed arrays are refused with NntkError', () => {
+    const net = TwoLayerNet.create({ width: 3, inputDim: 1, seed: 1 });
+    const proxy = new Proxy(new Float64Array(4), {});
+    expect(code(() => net.predict(proxy))).toBe('E_ARGUMENT');
+    expect(code(() => Dataset.create({ x: proxy, y: [1, 2, 3, 4] }))).toBe('E_ARGUMENT');
+    expect(code(() => TwoLayerNet.fromParameters({ W: proxy, b: new Float64Array(4), c: new Float64Array(4), beta: 0.5 }))).toBe('E_ARGUMENT');
+    const detached = new Float64Array(4);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(net.predict(detached)).toEqual(new Float64Array(0));  // a detached view reads as zero rows
+    expect(code(() => Dataset.create({ x: detached, y: [1, 2, 3, 4] }))).toBe('E_SHAPE');
+    expect(code(() => TwoLayerNet.fromParameters({ W: detached, b: detached, c: detached, beta: 0.5 }))).toBe('E_SHAPE');
+  });
+
+  it("tanh' keeps its relative accuracy far in the tails (1 - tanh^2 would be exactly 0 past |z| ~ 19)", () => {
+    // One neuron with w = 0, b = z: the b-column of the Jacobian is N^-beta c tanh'(z) = c sech^2(z).
+    for (const z of [3, 10, 19.5, 25, -30]) {
+      const net = TwoLayerNet.fromParameters({ W: Float64Array.of(0), b: Float64Array.of(z), c: Float64Array.of(1), beta: 0 });
+      const J = net.jacobian(Dataset.create({ x: [0.5], y: [0] }));
+      const exact = 4 * Math.exp(-2 * Math.abs(z)) / (1 + Math.exp(-2 * Math.abs(z))) ** 2;
+      expect(Math.abs(J[1]! - exact) / exact, `z = ${z}`).toBeLessThan(1e-14);
+    }
   });
 });

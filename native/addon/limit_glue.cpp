@@ -38,11 +38,7 @@ LimitArguments limitArguments(const Napi::CallbackInfo& info) {
     throw makeError(info.Env(), "E_SHAPE", "x has " + std::to_string(values.ElementLength()) + " entries, expected M * d = " +
                                                std::to_string(a.M) + " * " + std::to_string(a.d));
   a.x = values.Data();
-  const Napi::Value act = info[3];
-  const double index = act.IsNumber() ? act.As<Napi::Number>().DoubleValue() : -1.0;
-  if (!(index >= 0 && index < kActivationCount && std::floor(index) == index))
-    throw makeError(info.Env(), "E_ARGUMENT", "unknown activation index");
-  a.activation = static_cast<Activation>(static_cast<int>(index));
+  a.activation = enumArgument<Activation>(info[3], "activation");
   return a;
 }
 

@@ -19,7 +19,7 @@ class Buffer {
     try {
       data_ = std::make_unique_for_overwrite<double[]>(n);
     } catch (const std::bad_alloc&) {
-      throw Failure("E_TOO_LARGE", "could not allocate " + std::to_string(n * sizeof(double) >> 20) +
+      throw Failure(ErrorCode::TooLarge, "could not allocate " + std::to_string(n * sizeof(double) >> 20) +
                                        " MiB; reduce the problem size or use solver 'structured'");
     }
   }

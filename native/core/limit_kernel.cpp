@@ -46,16 +46,6 @@ namespace {
 // Tensor pairs (u_k, v_l) with w_k w_l below this are dropped (see the cost note above).
 constexpr double kProductFloor = 1e-24;
 
-// Nodes per unit of maxVariance, in the order of the Activation enum (see the node-count note above).
-constexpr double kNodesPerVariance[kActivationCount] = {
-    160,  // tanh
-    50,   // sigmoid
-    50,   // softplus
-    20,   // sin
-    80,   // erf
-    50,   // gelu
-    50,   // silu
-};
 
 struct Recurrence {
   double pn = 0, pnm1 = 0;  // p_n(u), p_{n-1}(u)
@@ -190,7 +180,7 @@ void gramRow(Activation act, std::size_t M, std::size_t d, const double* x, cons
 // The recurrence stops early once that sum passes 1 / weightFloor, which also keeps it from
 // overflowing at the outermost nodes (|u| up to sqrt(4n)).
 HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
-  if (n == 0) throw Failure("E_INTERNAL", "a Gauss-Hermite rule needs at least one node");
+  if (n == 0) throw Failure(ErrorCode::Internal, "a Gauss-Hermite rule needs at least one node");
   const lapack_int ln = toLapackInt(n, "the quadrature node count");
   std::vector<double> diag(n, 0.0), off(n, 0.0), sq(n + 1);
   for (std::size_t j = 0; j <= n; ++j) sq[j] = std::sqrt(static_cast<double>(j));
@@ -201,7 +191,7 @@ HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
   LAPACK_dstev("N", &ln, diag.data(), off.data(), &unusedZ, &ldz, &unusedWork, &info);
   checkArguments("DSTEV", info);
   if (info > 0)
-    throw Failure("E_NUMERICAL", "DSTEV did not converge on the Gauss-Hermite Jacobi matrix (" +
+    throw Failure(ErrorCode::Numerical, "DSTEV did not converge on the Gauss-Hermite Jacobi matrix (" +
                                      std::to_string(info) + " off-diagonal entries left)");
 
   // The rule is symmetric: compute the nonnegative half and mirror it.
@@ -248,13 +238,11 @@ void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x,
   });
   for (std::size_t k = 0; k < M * M; ++k)
     if (!std::isfinite(out[k]))
-      throw Failure("E_NONFINITE", "the limit kernel is not finite at these inputs; |x| is too large, rescale the data");
+      throw Failure(ErrorCode::NonFinite, "the limit kernel is not finite at these inputs; |x| is too large, rescale the data");
 }
 
 std::size_t limitQuadratureNodes(Activation act, double maxVariance) {
-  const auto index = static_cast<std::size_t>(act);
-  if (index >= static_cast<std::size_t>(kActivationCount)) throw Failure("E_INTERNAL", "unknown activation index");
-  const double wanted = std::ceil(kNodesPerVariance[index] * maxVariance);
+  const double wanted = std::ceil(activationSpec(act).limitNodesPerVariance * maxVariance);
   if (!(wanted < static_cast<double>(kMaxLimitNodes))) return kMaxLimitNodes;  // also for NaN or Infinity
   return std::max(kMinLimitNodes, static_cast<std::size_t>(wanted));
 }
@@ -286,13 +274,13 @@ void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x
   LAPACK_dpotrf("L", &n, A.data(), &n, &info);
   checkArguments("DPOTRF", info);
   if (info > 0)
-    throw Failure("E_SINGULAR", "B* + gamma I is not positive definite to working precision (non-positive pivot " +
+    throw Failure(ErrorCode::Singular, "B* + gamma I is not positive definite to working precision (non-positive pivot " +
                                     std::to_string(info) + ", gamma = " + formatNumber(gamma) + "); " + hint);
   double rcond = 0;
   LAPACK_dpocon("L", &n, A.data(), &n, &anorm, &rcond, work.data(), iwork.data(), &info);
   checkArguments("DPOCON", info);
   if (!(rcond >= machineEpsilon()))
-    throw Failure("E_SINGULAR", "B* + gamma I is singular to working precision (reciprocal condition " +
+    throw Failure(ErrorCode::Singular, "B* + gamma I is singular to working precision (reciprocal condition " +
                                     formatNumber(rcond) + ", gamma = " + formatNumber(gamma) + "); " + hint);
 
   LAPACK_dpotrs("L", &n, &n, A.data(), &n, B.data(), &n, &info);  // B <- (B* + gamma I)^-1 B*

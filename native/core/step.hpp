@@ -39,6 +39,8 @@ struct StepRequest {
   Curvature curvature = Curvature::Newton;
   double lambda = 0.0;  // absolute regularization: C + lambda I
   Spectrum spectrum = Spectrum::Inertia;
+  // Cap on every large buffer the request allocates (dense matrices, structured caches and scratch).
+  double memoryLimitBytes = 4.0 * 1024 * 1024 * 1024;
 };
 
 // Seconds spent in each phase, so callers can see where a step's time went.
