@@ -95,3 +95,25 @@ describe('module structure', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+describe('the code cites the mathematics it implements', () => {
+  it('every "MATH.md section N" cited under native/ and src/ is a section of docs/MATH.md', () => {
+    const sections = new Set([...readFileSync('docs/MATH.md', 'utf8').matchAll(/^## (\d+)\./gm)].map((m) => Number(m[1])));
+    const cited: { file: string; section: number }[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|cpp|hpp)$/.test(path)) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/MATH\.md,? sections? ((?:\d+(?:\s*(?:-|,|and)\s*)?)+)/g)) {
+            for (const n of m[1]!.match(/\d+/g)!) cited.push({ file: path, section: Number(n) });
+          }
+        }
+      }
+    };
+    walk('src');
+    walk('native');
+    expect(cited.length).toBeGreaterThan(50);
+    expect(cited.filter((c) => !sections.has(c.section))).toEqual([]);
+  });
+});

@@ -1,32 +1,10 @@
-// Infinite-width NTK and NNTK (docs/MATH.md section 5) by tensor Gauss-Hermite quadrature.
-//
-// Quadrature. With u, v iid N(0, 1), a = |x|^2 + 1, b = |x'|^2 + 1, c = x.x' + 1,
-//   z = sqrt(a) u,   z' = (c / sqrt(a)) u + sqrt(b - c^2 / a) v
-// has exactly the covariance of the limit kernel, so each expectation is a double integral against the
-// standard normal in (u, v), evaluated by the tensor product of one n-point Gauss-Hermite rule.
-//
-// Node count. Gauss-Hermite converges geometrically in sqrt(n / a) for an integrand analytic in a strip
-// about the real axis, so the count is n = ceil(K_act * maxVariance) with maxVariance = 1 + max |x|^2,
-// clamped to [kMinLimitNodes, kMaxLimitNodes] and chosen once per call. The slowest activation is tanh
-// (poles at z = +-i pi/2, i.e. u = +-i pi / (2 sqrt(a))); sigmoid, softplus and silu have their
-// singularities at z = +-i pi; erf is entire but erf'(z)^2 = (4/pi) e^{-2 z^2} is a narrow peak in u at
-// large a; sin and gelu converge fastest. Measured for tanh at |x| <= 3 (a <= 10): max |B*(n) - B*(2n)|
-// / max |B*| = 3.5e-6 (n = 400), 7.4e-8 (600), 1.3e-10 (1000), 8.9e-12 (1200), 7.1e-13 (1400),
-// 6.9e-14 (1600); the n giving ~1e-13 scales with a (a = 2: n = 300 -> 2.4e-13; a = 37: n = 5000 ->
-// 1.6e-12, 6000 -> 6.2e-14), hence K_tanh = 160. With the K below, on random inputs of d = 1 and 3 with a
-// point at |x| = r for r in {0.5, 1, 2, 3, 3.5, 5} (M = 24), the error against a run with 2n nodes was
-// 6.5e-14 to 9.7e-14 for tanh and <= 4e-15 for the other six, and erf and sin matched their closed forms
-// to <= 3e-15 (test/limit-kernel.test.ts repeats the closed-form check and an independent trapezoidal
-// one). At |x| <= 3 this is n = 1600 (tanh), 800 (erf), 500 (sigmoid, softplus, gelu, silu), 200 (sin);
-// for data in [0, 1] (a <= 2) it is 320, 160, 100, 100.
-//
-// Cost. A rule with n nodes spaces its central nodes ~pi / sqrt(n) apart and puts most of them where
-// the Gaussian weight is negligible, so tensor pairs whose weight product is below kProductFloor are
-// dropped: 258 of 1600 nodes per dimension and 49064 of the 2.6e6 pairs remain (a = 10, tanh; at
-// a = 2, 116 nodes and 9992 pairs), and the dropped weight totals < 2e-20 with second moment < 1e-18
-// (softplus, gelu and silu grow like |z|). Each (i <= j) entry then costs one activation evaluation
-// per kept pair; rows are spread over the configured thread count (each entry is computed by one
-// thread, so the result does not depend on the thread count).
+// Infinite-width NTK and NNTK (docs/MATH.md section 5) by tensor Gauss-Hermite quadrature: with
+// u, v iid N(0, 1), a = |x|^2 + 1, b = |x'|^2 + 1, c = x.x' + 1, the pair z = sqrt(a) u,
+// z' = (c / sqrt(a)) u + sqrt(b - c^2 / a) v has the kernel's covariance, so each expectation is a
+// double integral against the standard normal, done with one n-point rule per variable. The node
+// count n = ceil(K_act * (1 + max |x|^2)) (K_act in the activation's registry record), the dropped
+// low-weight pairs and the measurements behind both are in docs/notes/limit-kernel-quadrature.md.
+// Each entry is computed by one thread, so the result does not depend on the thread count.
 #include "limit_kernel.hpp"
 
 #include <lapack.h>
