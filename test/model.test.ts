@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { Dataset, NntkError, TwoLayerNet, datasets } from '../src/index.js';
 import { MAX_PARAMETER_COUNT } from '../src/model.js';
 import { native } from '../src/native.js';
+import { bad, data, net, net3, overflowData, overflowing, params } from './fixtures/bad-input.js';
 import {
   centralDifference,
+  expectCode,
   flatten,
   matTVec,
   maxAbs,
@@ -336,5 +338,177 @@ describe('construction: hostile input never reaches the core unchecked', () => {
       const exact = 4 * Math.exp(-2 * Math.abs(z)) / (1 + Math.exp(-2 * Math.abs(z))) ** 2;
       expect(Math.abs(J[1]! - exact) / exact, `z = ${z}`).toBeLessThan(1e-14);
     }
+  });
+});
+
+describe('TwoLayerNet.create: bad input', () => {
+  const ok = { width: 3, inputDim: 2, seed: 1 };
+  it('zero, negative or fractional sizes and seeds', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, width: 0 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, width: -5 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, width: 2.5 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, inputDim: 0 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, inputDim: -1 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, seed: -1 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, seed: 0.5 }), 'E_ARGUMENT');
+  });
+  it('beta out of [0, 1]', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: 1.5 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: -0.1 }), 'E_ARGUMENT');
+  });
+  it('NaN / Infinity beta', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+  });
+  it('NaN / Infinity sizes and seed', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, width: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, width: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, inputDim: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, seed: Number.NaN }), 'E_NONFINITE');
+  });
+  it('wrong types and missing required options', () => {
+    expectCode(() => TwoLayerNet.create(bad(undefined)), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad('tanh')), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, width: '3' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, beta: '0.5' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ width: 3, inputDim: 2 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ width: 3, seed: 1 })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    const e = expectCode(() => TwoLayerNet.create(bad({ ...ok, witdh: 3 })), 'E_ARGUMENT');
+    expect(e.message).toMatch(/witdh/);
+  });
+  it('unknown activation', () => {
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, activation: 'relu' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, activation: 'Tanh' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, activation: 0 })), 'E_ARGUMENT');
+  });
+  it('too many weights: E_TOO_LARGE before any allocation', () => {
+    expectCode(() => TwoLayerNet.create({ width: 2 ** 30, inputDim: 4, seed: 1 }), 'E_TOO_LARGE');
+  });
+});
+
+describe('TwoLayerNet.fromParameters: bad input', () => {
+  const W = Float64Array.of(1, 2, 3, 4);
+  const b = Float64Array.of(0, 1);
+  const c = Float64Array.of(1, -1);
+  it('wrong shape', () => {
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c: Float64Array.of(1), beta: 0.5 }), 'E_SHAPE');
+    expectCode(() => TwoLayerNet.fromParameters({ W: Float64Array.of(1, 2, 3), b, c, beta: 0.5 }), 'E_SHAPE');
+    expectCode(() => TwoLayerNet.fromParameters({ W: new Float64Array(0), b, c, beta: 0.5 }), 'E_SHAPE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b: new Float64Array(0), c: new Float64Array(0), beta: 0.5 }), 'E_SHAPE');
+  });
+  it('NaN / Infinity in W, b, c or beta', () => {
+    expectCode(() => TwoLayerNet.fromParameters({ W: Float64Array.of(1, Number.NaN, 3, 4), b, c, beta: 0.5 }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b: Float64Array.of(0, Number.POSITIVE_INFINITY), c, beta: 0.5 }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c: Float64Array.of(Number.NaN, 1), beta: 0.5 }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c, beta: Number.NaN }), 'E_NONFINITE');
+  });
+  it('beta out of range', () => {
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c, beta: 2 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c, beta: -1 }), 'E_ARGUMENT');
+  });
+  it('wrong types and missing fields', () => {
+    expectCode(() => TwoLayerNet.fromParameters(bad(null)), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W: [1, 2, 3, 4], b, c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b: new Float32Array(2), c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: '0.5' })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: 0.5, seed: 1 })), 'E_ARGUMENT');
+  });
+  it('unknown activation', () => {
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: 0.5, activation: 'relu' })), 'E_ARGUMENT');
+  });
+});
+
+describe('predict: bad input', () => {
+  it('wrong shape: length not a multiple of inputDim', () => {
+    expectCode(() => net3.predict(new Float64Array(4)), 'E_SHAPE');
+  });
+  it('NaN / Infinity in x', () => {
+    expectCode(() => net.predict(Float64Array.of(0.5, Number.NaN)), 'E_NONFINITE');
+    expectCode(() => net.predict(Float64Array.of(Number.NEGATIVE_INFINITY)), 'E_NONFINITE');
+  });
+  it('wrong types', () => {
+    expectCode(() => net.predict(bad([0.5])), 'E_ARGUMENT');
+    expectCode(() => net.predict(bad(new Float32Array(2))), 'E_ARGUMENT');
+    expectCode(() => net.predict(bad(undefined)), 'E_ARGUMENT');
+  });
+});
+
+// loss, gradient, jacobian and hessian share their data checks; each gets its own tests.
+describe.each([
+  ['loss', (d: unknown) => net.loss(bad(d)), (n: TwoLayerNet, d: Dataset) => n.loss(d)],
+  ['gradient', (d: unknown) => net.gradient(bad(d)), (n: TwoLayerNet, d: Dataset) => n.gradient(d)],
+  ['jacobian', (d: unknown) => net.jacobian(bad(d)), (n: TwoLayerNet, d: Dataset) => n.jacobian(d)],
+  ['hessian', (d: unknown) => net.hessian(bad(d)), (n: TwoLayerNet, d: Dataset) => n.hessian(d)],
+] as const)('%s', (_name, call, callOn) => {
+  it('wrong shape: data of another inputDim', () => {
+    expectCode(() => call(Dataset.create({ x: new Float64Array(6), y: new Float64Array(2), inputDim: 3 })), 'E_SHAPE');
+  });
+  it('wrong types: not a Dataset (a look-alike object, undefined, an array)', () => {
+    expectCode(() => call({ size: data.size, inputDim: 1, x: data.x, y: data.y }), 'E_ARGUMENT');
+    expectCode(() => call(undefined), 'E_ARGUMENT');
+    expectCode(() => call([data.x, data.y]), 'E_ARGUMENT');
+  });
+  it('non-finite values produced by the network at these parameters (spec/API.md: E_NONFINITE)', () => {
+    expectCode(() => callOn(overflowing, overflowData), 'E_NONFINITE');
+  });
+});
+
+describe('hessian options: bad input', () => {
+  it('wrong types', () => {
+    expectCode(() => net.hessian(data, bad('gauss-newton')), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, bad(null)), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, bad({ memoryLimitBytes: '1e9' })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    expectCode(() => net.hessian(data, bad({ curvture: 'newton' })), 'E_ARGUMENT');
+  });
+  it('unknown curvature', () => {
+    expectCode(() => net.hessian(data, bad({ curvature: 'gn' })), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, bad({ curvature: 'Newton' })), 'E_ARGUMENT');
+  });
+  it('zero, negative or NaN memoryLimitBytes', () => {
+    expectCode(() => net.hessian(data, { memoryLimitBytes: 0 }), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, { memoryLimitBytes: -1 }), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, { memoryLimitBytes: Number.NaN }), 'E_NONFINITE');
+  });
+  it('E_TOO_LARGE past memoryLimitBytes, with a message pointing at the structured solver', () => {
+    const wide = TwoLayerNet.create({ width: 100, inputDim: 1, seed: 1 });
+    for (const curvature of ['newton', 'gauss-newton'] as const) {
+      const e = expectCode(() => wide.hessian(data, { curvature, memoryLimitBytes: 1000 }), 'E_TOO_LARGE');
+      expect(e.message).toMatch(/structured/);
+    }
+    // Exactly at the cap is allowed: P = 300, 8 P^2 bytes.
+    expect(wide.hessian(data, { memoryLimitBytes: 8 * 300 * 300 }).length).toBe(300 * 300);
+    expectCode(() => wide.hessian(data, { memoryLimitBytes: 8 * 300 * 300 - 1 }), 'E_TOO_LARGE');
+  });
+});
+
+describe('withStep: bad input', () => {
+  it('wrong shape', () => {
+    expectCode(() => net.withStep({ ...params, W: new Float64Array(3) }), 'E_SHAPE');
+    expectCode(() => net.withStep({ ...params, b: new Float64Array(5) }), 'E_SHAPE');
+    expectCode(() => net.withStep({ ...params, c: new Float64Array(0) }), 'E_SHAPE');
+  });
+  it('NaN / Infinity in the step or alpha', () => {
+    expectCode(() => net.withStep({ ...params, b: Float64Array.of(0, Number.NaN, 0, 0) }), 'E_NONFINITE');
+    expectCode(() => net.withStep(params, Number.NaN), 'E_NONFINITE');
+    expectCode(() => net.withStep(params, Number.POSITIVE_INFINITY), 'E_NONFINITE');
+  });
+  it('finite step and alpha whose sum overflows: the new parameters would be non-finite', () => {
+    // fromParameters refuses non-finite parameters; withStep must not create a network holding them.
+    const big = { W: params.W.map(() => 1e308), b: params.b.map(() => 1e308), c: params.c.map(() => 1e308) };
+    expectCode(() => net.withStep(big, 1e10), 'E_NONFINITE');
+  });
+  it('wrong types', () => {
+    expectCode(() => net.withStep(bad(undefined)), 'E_ARGUMENT');
+    expectCode(() => net.withStep(bad({ W: Array.from(params.W), b: params.b, c: params.c })), 'E_ARGUMENT');
+    expectCode(() => net.withStep(bad({ W: params.W, b: params.b })), 'E_ARGUMENT');
+    expectCode(() => net.withStep(params, bad('1')), 'E_ARGUMENT');
   });
 });
