@@ -60,5 +60,5 @@ export {
   type ExponentialRateOptions,
   type PowerLawFit,
   type PowerLawOptions,
-} from './fitting.js';
+} from './fitting/index.js';
 export { setThreads, getThreads } from './threads.js';

@@ -6,7 +6,7 @@
  * and NNTK eigenvalues of the reference kernel.
  */
 import { NntkError } from '../errors.js';
-import { fitExponentialRate, fitPowerLaw } from '../fitting.js';
+import { fitExponentialRate, fitPowerLaw } from '../fitting/index.js';
 import { ntkGramLimit } from '../limit.js';
 import { ntkGramSync, symmetricEigen } from '../kernels.js';
 import { TwoLayerNet } from '../model.js';
