@@ -124,6 +124,7 @@ export interface Addon {
   tanhRate(n: number, passes: number, repeats: number): number;
   ntkGramLimit(x: Float64Array, M: number, d: number, activation: number): Float64Array;
   nntkGramLimit(x: Float64Array, M: number, d: number, activation: number, gamma: number): Float64Array;
+  symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "convert.hpp"
+#include "eigen_glue.hpp"
 #include "limit_glue.hpp"
 #include "one_step_glue.hpp"
 #include "train_glue.hpp"
@@ -192,6 +193,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   registerLimitKernels(env, exports);
   registerTraining(env, exports);
   registerOneStepGrid(env, exports);
+  registerEigen(env, exports);
   return exports;
 }
 

@@ -1,0 +1,44 @@
+// Thin wrapper over native/core/symmetric_eigen.hpp. The matrix was validated in TypeScript
+// (src/kernels.ts: square, finite, symmetric up to rounding); the checks here only guard the raw addon.
+#include "eigen_glue.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "convert.hpp"
+#include "core/symmetric_eigen.hpp"
+
+namespace nntk::glue {
+namespace {
+
+// symmetricEigen(matrix: Float64Array of n * n entries, n) -> { values (ascending), vectors (n x n, row-major) }.
+// Blocks: the public function is synchronous (a few hundred rows take milliseconds).
+Napi::Value SymmetricEigen(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const Napi::Value m = info[0];
+    if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw makeError(env, "E_ARGUMENT", "expected a Float64Array for matrix");
+    const double nValue = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1.0;
+    if (!(nValue >= 1 && nValue <= 94906265.0 && std::floor(nValue) == nValue))  // n * n stays exact in a double
+      throw makeError(env, "E_ARGUMENT", "expected a positive integer for n");
+    const auto n = static_cast<std::size_t>(nValue);
+    const auto matrix = m.As<Napi::Float64Array>();
+    if (matrix.ElementLength() != n * n)
+      throw makeError(env, "E_SHAPE", "matrix has " + std::to_string(matrix.ElementLength()) + " entries, expected n * n = " +
+                                          std::to_string(n * n));
+    const SymmetricEigenResult result = symmetricEigen(matrix.Data(), n);
+    auto out = Napi::Object::New(env);
+    out.Set("values", toFloat64Array(env, result.values));
+    out.Set("vectors", toFloat64Array(env, result.vectors));
+    return out;
+  });
+}
+
+}  // namespace
+
+void registerEigen(Napi::Env env, Napi::Object exports) {
+  exports.Set("symmetricEigen", Napi::Function::New(env, SymmetricEigen));
+}
+
+}  // namespace nntk::glue
