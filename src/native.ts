@@ -122,8 +122,10 @@ export interface Addon {
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
   tanhRate(n: number, passes: number, repeats: number): number;
-  ntkGramLimit(x: Float64Array, M: number, d: number, activation: number): Float64Array;
-  nntkGramLimit(x: Float64Array, M: number, d: number, activation: number, gamma: number): Float64Array;
+  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: number): Float64Array;
+  ntkGramLimit(x: Float64Array, M: number, d: number, activation: number): Promise<Float64Array>;
+  nntkGramLimitSync(x: Float64Array, M: number, d: number, activation: number, gamma: number): Float64Array;
+  nntkGramLimit(x: Float64Array, M: number, d: number, activation: number, gamma: number): Promise<Float64Array>;
   symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
 }
 

@@ -1,12 +1,16 @@
-// Thin wrappers over native/core/limit_kernel.hpp. Arguments were validated in TypeScript
+// Thin wrappers over native/core/limit_kernel.hpp: a blocking ...Sync entry point on the JavaScript
+// array and a Promise one on a copy. Arguments were validated in TypeScript
 // (src/limit.ts); the checks here only guard the raw addon against misuse.
 #include "limit_glue.hpp"
 
 #include <cmath>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "convert.hpp"
 #include "core/limit_kernel.hpp"
+#include "promise_worker.hpp"
 
 namespace nntk::glue {
 namespace {
@@ -46,8 +50,15 @@ LimitArguments limitArguments(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// ntkGramLimit(x, M, d, activationIndex) -> B* (M x M, row-major); MATH.md section 5.
-Napi::Value NtkGramLimit(const Napi::CallbackInfo& info) {
+double gammaArgument(const Napi::CallbackInfo& info) {
+  const Napi::Value g = info[4];
+  const double gamma = g.IsNumber() ? g.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!(gamma >= 0 && std::isfinite(gamma))) throw makeError(info.Env(), "E_ARGUMENT", "expected a finite number >= 0 for gamma");
+  return gamma;
+}
+
+// ntkGramLimitSync(x, M, d, activationIndex) -> B* (M x M, row-major); MATH.md section 5. Blocks.
+Napi::Value NtkGramLimitSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const LimitArguments a = limitArguments(info);
     auto out = newFloat64Array(info.Env(), a.M * a.M);
@@ -56,24 +67,60 @@ Napi::Value NtkGramLimit(const Napi::CallbackInfo& info) {
   });
 }
 
-// nntkGramLimit(x, M, d, activationIndex, gamma) -> B* (B* + gamma I)^-1 (M x M, row-major); MATH.md section 5.
-Napi::Value NntkGramLimit(const Napi::CallbackInfo& info) {
+// nntkGramLimitSync(x, M, d, activationIndex, gamma) -> B* (B* + gamma I)^-1 (M x M, row-major); MATH.md section 5.
+Napi::Value NntkGramLimitSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const LimitArguments a = limitArguments(info);
-    const Napi::Value g = info[4];
-    const double gamma = g.IsNumber() ? g.As<Napi::Number>().DoubleValue() : -1.0;
-    if (!(gamma >= 0 && std::isfinite(gamma)))
-      throw makeError(info.Env(), "E_ARGUMENT", "expected a finite number >= 0 for gamma");
+    const double gamma = gammaArgument(info);
     auto out = newFloat64Array(info.Env(), a.M * a.M);
     nntkLimitGram(a.activation, a.M, a.d, a.x, gamma, out.Data());
     return out;
   });
 }
 
+Napi::Value matrixToJs(Napi::Env env, const std::vector<double>& values) { return toFloat64Array(env, values); }
+
+// ntkGramLimit(x, M, d, activationIndex) -> Promise of B*: x is copied here, the quadrature runs on the
+// thread pool while JavaScript goes on.
+Napi::Value NtkGramLimit(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const LimitArguments a = limitArguments(info);
+    auto x = std::make_shared<const std::vector<double>>(a.x, a.x + a.M * a.d);
+    return PromiseWorker<std::vector<double>>::start(
+        info.Env(),
+        [x, activation = a.activation, M = a.M, d = a.d] {
+          std::vector<double> out(M * M);
+          ntkLimitGram(activation, M, d, x->data(), out.data());
+          return out;
+        },
+        matrixToJs);
+  });
+}
+
+// nntkGramLimit(x, M, d, activationIndex, gamma) -> Promise of B* (B* + gamma I)^-1, computed as above;
+// a singular B* + gamma I rejects it with E_SINGULAR.
+Napi::Value NntkGramLimit(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const LimitArguments a = limitArguments(info);
+    const double gamma = gammaArgument(info);
+    auto x = std::make_shared<const std::vector<double>>(a.x, a.x + a.M * a.d);
+    return PromiseWorker<std::vector<double>>::start(
+        info.Env(),
+        [x, activation = a.activation, M = a.M, d = a.d, gamma] {
+          std::vector<double> out(M * M);
+          nntkLimitGram(activation, M, d, x->data(), gamma, out.data());
+          return out;
+        },
+        matrixToJs);
+  });
+}
+
 }  // namespace
 
 void registerLimitKernels(Napi::Env env, Napi::Object exports) {
+  exports.Set("ntkGramLimitSync", Napi::Function::New(env, NtkGramLimitSync));
   exports.Set("ntkGramLimit", Napi::Function::New(env, NtkGramLimit));
+  exports.Set("nntkGramLimitSync", Napi::Function::New(env, NntkGramLimitSync));
   exports.Set("nntkGramLimit", Napi::Function::New(env, NntkGramLimit));
 }
 
