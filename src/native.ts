@@ -134,8 +134,11 @@ export interface Addon {
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
   tanhRate(n: number, passes: number, repeats: number): number;
-  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName): Float64Array;
-  nntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Float64Array;
+  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName): Float64Array;
+  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName): Promise<Float64Array>;
+  nntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Float64Array;
+  nntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Promise<Float64Array>;
+  symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -8,6 +8,7 @@
 
 #include "contract.hpp"
 #include "convert.hpp"
+#include "eigen_glue.hpp"
 #include "limit_glue.hpp"
 #include "one_step_glue.hpp"
 #include "train_glue.hpp"
@@ -217,6 +218,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   registerLimitKernels(env, exports);
   registerTraining(env, exports);
   registerOneStepGrid(env, exports);
+  registerEigen(env, exports);
   return exports;
 }
 
