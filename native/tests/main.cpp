@@ -3,10 +3,14 @@
 //   nntk_core_tests SUITE...     the cases of these suites (CTest runs one suite per test)
 //   nntk_core_tests --list       the suite names, one a line
 //   --verbose                    also print the measured errors of passing checks
+//   --canary address|undefined   commit a heap overflow or a signed overflow on purpose, so that
+//                                scripts/test-sanitize.mjs can see that the sanitizers are really on
 // Exit status 0 when every check passed, 1 when any failed, 2 for a bad command line.
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,8 +53,27 @@ void Context::note(const std::string& text) { std::printf("  note %s: %s\n", nam
 
 }  // namespace nntk::test
 
+namespace {
+
+// Undefined behaviour on purpose, behind values the compiler cannot see through.
+int canary(const char* kind, int argc) {
+  if (std::strcmp(kind, "address") == 0) {
+    const auto values = std::make_unique<volatile int[]>(4);
+    return values[static_cast<std::size_t>(argc) + 2];  // argc is 3 here: one past the end
+  }
+  if (std::strcmp(kind, "undefined") == 0) {
+    volatile int big = INT_MAX;
+    return big + argc;  // signed overflow
+  }
+  std::fprintf(stderr, "--canary takes address or undefined\n");
+  return 2;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace nntk::test;
+  if (argc == 3 && std::strcmp(argv[1], "--canary") == 0) return canary(argv[2], argc) == 0 ? 0 : 3;
   std::vector<Case> cases;
   addSymmetricFactorCases(cases);
   addSmallEigenCases(cases);

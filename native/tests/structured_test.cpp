@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "core/blas_threads.hpp"
 #include "core/dense_solver.hpp"
 #include "core/structured_system.hpp"
 #include "reference.hpp"
@@ -121,6 +122,53 @@ void systemInterface(Context& ctx) {
   }
 }
 
+// A network too wide for the dense matrix (P = 6600), where the sweeps run on worker threads: the step's
+// residual (J^T J s / M + blockdiag(D_i) s + lambda s + grad L) is formed matrix-free from the Jacobian and
+// the blocks, and one and two threads give the same step up to the order of the sums.
+void wideOnThreads(Context& ctx) {
+  const Problem p = randomProblem(88, Activation::Tanh, 1, 2200, 32);
+  const NetView net = p.net.view();
+  const DataView data = p.data.view();
+  const std::size_t M = data.size, P = net.parameterCount(), q = net.blockSize();
+  std::vector<double> r(M), J(M * P), D(net.width * q * q), g(P);
+  residual(net, data, r.data());
+  jacobianColumns(net, data, J.data());
+  curvatureBlocks(net, data, r.data(), D.data());
+  nntk::gradient(net, data, r.data(), g.data());
+  const std::size_t before = configuredThreads();
+  for (Curvature curvature : {Curvature::Newton, Curvature::GaussNewton}) {
+    const std::string what = curvature == Curvature::Newton ? "newton" : "gauss-newton";
+    const double lambda = 1e-2;
+    const StepRequest request{curvature, lambda, Spectrum::Inertia};
+    setConfiguredThreads(1);
+    const StepOutcome one = structuredStep(net, data, request);
+    setConfiguredThreads(2);
+    const StepOutcome two = structuredStep(net, data, request);
+    setConfiguredThreads(before);
+    ctx.check(one.inertia.positive == two.inertia.positive && one.inertia.negative == two.inertia.negative,
+              what + ": inertia differs between one and two threads");
+    ctx.equal(one.inertia.positive + one.inertia.negative + one.inertia.zero, P, what + ": inertia total");
+    ctx.atMost(maxAbsDiff(one.step, two.step) / maxAbs(one.step), 1e-12, what + ": one against two threads");
+
+    const std::vector<double> Js = multiply(J, M, P, two.step);
+    std::vector<double> res(P, 0.0);
+    for (std::size_t k = 0; k < P; ++k) {
+      double sum = 0;
+      for (std::size_t m = 0; m < M; ++m) sum += J[m + k * M] * Js[m];
+      res[k] = sum / static_cast<double>(M) + lambda * two.step[k] + g[k];
+    }
+    if (curvature == Curvature::Newton)
+      for (std::size_t i = 0; i < net.width; ++i)
+        for (std::size_t a = 0; a < q; ++a)
+          for (std::size_t b = 0; b < q; ++b) res[i * q + a] += D[i * q * q + a * q + b] * two.step[i * q + b];
+    // |C + lambda I|_2 <= |J|_F^2 / M + max |D_i| + lambda bounds the scale of the residual.
+    double norm = lambda + frobenius(J) * frobenius(J) / static_cast<double>(M);
+    if (curvature == Curvature::Newton) norm += maxAbs(D) * static_cast<double>(q);
+    // Measured 8e-18 (Newton) and 2e-16 (Gauss-Newton); the bound leaves room for other BLAS builds.
+    ctx.atMost(frobenius(res) / (norm * frobenius(two.step) + frobenius(g)), 1e-13, what + ": matrix-free residual");
+  }
+}
+
 }  // namespace
 
 void addStructuredCases(std::vector<Case>& cases) {
@@ -133,6 +181,7 @@ void addStructuredCases(std::vector<Case>& cases) {
   cases.push_back({"structured", "gauss-newton extremal eigenvalues against DSYEV",
                    [](Context& ctx) { extremalAgainstDense(ctx, Curvature::GaussNewton); }});
   cases.push_back({"structured", "StructuredSystem inertia() and extremal()", systemInterface});
+  cases.push_back({"structured", "wide network on worker threads", wideOnThreads});
 }
 
 }  // namespace nntk::test
