@@ -33,7 +33,7 @@ describe('C++ core tests (native/tests)', () => {
 
   it('lists its suites', () => {
     expect(list.status, list.output).toBe(0);
-    expect(suites).toEqual(expect.arrayContaining(['deflation', 'small_eigen', 'structured', 'symmetric_factor']));
+    expect(suites).toEqual(expect.arrayContaining(['deflation', 'kernels', 'small_eigen', 'structured', 'symmetric_factor']));
   });
 
   for (const suite of suites) {

@@ -46,6 +46,7 @@ void addSymmetricFactorCases(std::vector<Case>& cases);
 void addSmallEigenCases(std::vector<Case>& cases);
 void addStructuredCases(std::vector<Case>& cases);
 void addDeflationCases(std::vector<Case>& cases);
+void addKernelCases(std::vector<Case>& cases);
 
 // "1.23e-15", for messages.
 std::string sci(double v);

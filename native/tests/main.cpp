@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   addSmallEigenCases(cases);
   addStructuredCases(cases);
   addDeflationCases(cases);
+  addKernelCases(cases);
 
   std::set<std::string> suites, wanted;
   for (const Case& c : cases) suites.insert(c.suite);
