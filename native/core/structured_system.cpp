@@ -328,7 +328,9 @@ bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
     for (std::size_t a = b; a < M; ++a)
       B[a + b * M] = lambda_ * (capacitance0_.C[a + b * n] - (a == b ? static_cast<double>(M) : 0.0)) / static_cast<double>(M);
   const std::vector<double> w = symmetricEigenvalues(B, M);
-  out.minEigenvalue = lambda_ + (N_ * q_ > M ? std::min(0.0, w.front()) : w.front());
+  // P <= M: the P eigenvalues are lambda plus the P largest of w (the other M - P of w are zero).
+  const std::size_t P = N_ * q_;
+  out.minEigenvalue = lambda_ + (P > M ? std::min(0.0, w.front()) : w[M - P]);
   out.maxEigenvalue = lambda_ + std::max(0.0, w.back());
   return true;
 }
