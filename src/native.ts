@@ -114,7 +114,7 @@ export interface Addon {
     options: Record<string, unknown>,
     state: Record<string, unknown>,
     onRecord: (record: never) => void,
-  ): { promise: Promise<{ W: Float64Array; b: Float64Array; c: Float64Array; stoppedBecause: string; state: import('./train.js').TrainState }>; cancel(): void };
+  ): { promise: Promise<import('./train.js').NativeTrainResult>; cancel(): void };
   oneStepGridSync(net: NativeNet, data: NativeData, curvature: number, lambdas: Float64Array, targets: Float64Array): NativeOneStepGrid;
   oneStepGrid(net: NativeNet, data: NativeData, curvature: number, lambdas: Float64Array, targets: Float64Array): Promise<NativeOneStepGrid>;
   setThreads(n: number): void;
