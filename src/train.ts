@@ -79,20 +79,29 @@ export interface StepRecord {
   ntkModes?: Float64Array;
 }
 
-/**
- * What a resumed run continues from. A state that went through JSON may carry adamM and adamV as plain
- * number arrays (write them with Array.from: JSON.stringify writes a Float64Array as an object).
- */
+/** What a resumed run continues from. */
 export interface TrainState {
-  /** The method the state belongs to (absent in states written before it was recorded). */
-  method?: Method;
+  /** The method the state belongs to. */
+  method: Method;
   iteration: number;
   seconds: number;
   lambda: number;
   nu: number;
+  /** Adam's moments, one entry per parameter (flat, neuron-major). */
+  adamM?: Float64Array;
+  adamV?: Float64Array;
+}
+
+/**
+ * A TrainState as `resume` accepts it: `method` may be absent (states written before it was recorded),
+ * and a state that went through JSON may carry adamM and adamV as plain number arrays (write them with
+ * Array.from: JSON.stringify writes a Float64Array as an object of indices, which is refused).
+ */
+export type ResumeState = Omit<TrainState, 'method' | 'adamM' | 'adamV'> & {
+  method?: Method;
   adamM?: Float64Array | number[];
   adamV?: Float64Array | number[];
-}
+};
 
 /** A run as a whole, like Ceres' Solver::Summary. Cost is the loss L = |f - y|^2 / (2M). */
 export interface TrainingSummary {
@@ -202,7 +211,7 @@ export interface TrainOptions {
    * Continue a previous run: a TrainingRun, or any { state } with a TrainState (its iteration count,
    * time, lambda and optimizer state), checked against this network and method.
    */
-  resume?: TrainingRun | { state: TrainState };
+  resume?: TrainingRun | { state: ResumeState };
   memoryLimitBytes?: number;
 }
 

@@ -22,7 +22,7 @@ import { nativeData } from '../src/dataset.js';
 import * as kernels from '../src/kernels.js';
 import { state } from '../src/model.js';
 import { native } from '../src/native.js';
-import { DAMPINGS, METHODS, TERMINATIONS, type TrainState } from '../src/train.js';
+import { DAMPINGS, METHODS, type ResumeState, TERMINATIONS } from '../src/train.js';
 import { expectCode, flatten, maxAbs, maxAbsDiff, randomDataset, unflatten } from './helpers.js';
 
 // The kernels module with its NTK Gram functions observed (behaviour unchanged), to see which one train
@@ -473,7 +473,7 @@ describe('train: resume.state is checked against the network and method', () => 
     const whole = await train(small(), data, { method: 'adam', iterations: 10 });
     const first = await adamRun();
     const text = JSON.stringify({ ...first.state, adamM: Array.from(first.state.adamM!), adamV: Array.from(first.state.adamV!) });
-    const restored = JSON.parse(text) as TrainState;
+    const restored = JSON.parse(text) as ResumeState;
     expect(Array.isArray(restored.adamM)).toBe(true);
     const rest = await train(first.net, data, { method: 'adam', iterations: 6, resume: { state: restored } });
     expect(params(rest.net)).toEqual(params(whole.net));
@@ -506,11 +506,12 @@ describe('train: resume.state is checked against the network and method', () => 
     const error = await train(first.net, data, { method: 'adam', iterations: 2, resume: { state: bad as never } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NntkError);
     expect(error).toMatchObject({ code });
+    expect((error as Error).message).toContain('resume.state');
   });
 
   it('a state straight from JSON.stringify (moments as index objects) is refused with a hint, not silently reset', async () => {
     const first = await adamRun();
-    const restored = JSON.parse(JSON.stringify(first.state)) as TrainState;
+    const restored = JSON.parse(JSON.stringify(first.state)) as ResumeState;
     const error = await train(first.net, data, { method: 'adam', iterations: 2, resume: { state: restored } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_ARGUMENT' });
     expect((error as Error).message).toContain('Array.from');
