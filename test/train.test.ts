@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   type Activation,
+  Dataset,
   datasets,
   getThreads,
   newtonStepSync,
@@ -216,6 +217,22 @@ describe('train: each method is the algorithm it names', () => {
     const step = newtonStepSync(net, d, { regularization: { lambda: r.lambda! }, solver: 'dense' });
     expect(step.inertia.negative).toBe(0);
     expect(relDiff(params(run.net), params(net.withStep(step.step)))).toBeLessThan(1e-10);
+  });
+
+  it("'adaptive' and 'gain-ratio' stop as stalled when a try at the upper bound lambda = 1e2 is rejected", async () => {
+    // Targets the network fits exactly: the loss is 0, the gradient and so every step are 0, and no try
+    // can reduce the loss (adaptive) or have a positive predicted decrease (gain-ratio).
+    const net = small();
+    const x = Float64Array.from({ length: 12 }, (_, k) => -1 + k / 6);
+    const exact = Dataset.create({ x, y: net.predict(x), inputDim: 1 });
+    for (const damping of ['adaptive', 'gain-ratio'] as const) {
+      const run = await train(net, exact, { method: 'newton', iterations: 10, damping, regularization: { lambda: 1e2 } });
+      expect(run.stoppedBecause).toBe('stalled');
+      expect(run.history).toHaveLength(2);
+      expect(run.history[1]).toMatchObject({ accepted: false, lambda: 1e2, retries: 0, rejectedTries: 1 });
+      expect(run.state).toMatchObject({ lambda: 1e2, nu: 2 });
+      expect(run.summary.message).toContain(`the '${damping}' rule cannot change lambda`);
+    }
   });
 
   it("'curvature-aware' stops as stalled when no try of an iteration can be taken", async () => {

@@ -132,26 +132,9 @@ class Loop {
       if (sweep_) {
         loss_ = sweep_->step(state_.iteration);  // gd and Adam (MATH.md section 2): always a step taken
       } else {
-        const DampingState saved = rule_->saved();
-        try {
-          ended = secondOrder(next);
-        } catch (const Failure& f) {
-          if (!isNumericalFailure(f.code())) throw;
-          errorCode_ = f.code();
-          errorMessage_ = f.what();
-          ended = IterationEnd::Failed;
-        }
+        ended = undoneUnlessFinished(next);
         if (ended == IterationEnd::Aborted || ended == IterationEnd::Failed) {
-          // The iteration is undone (the parameters were never changed): a resumed run repeats it.
-          rule_->restore(saved);
-          summary_.rejectedTries += static_cast<std::size_t>(next.rejectedTries);
-          add(summary_.timings, next.timings);
-          if (!published) publish(std::move(current));
-          if (ended == IterationEnd::Failed)
-            summary_.message = "iteration " + std::to_string(state_.iteration + 1) + " failed (" + errorCode_ + "): " + errorMessage_;
-          else
-            summary_.message = "cancelled between the tries of iteration " + std::to_string(state_.iteration + 1) +
-                               ", which was undone";
+          if (!published) publish(std::move(current));  // the last record is the state the run stops in
           return finish(ended == IterationEnd::Aborted ? Termination::Aborted : Termination::Failed);
         }
         stalled = ended == IterationEnd::Stalled;
@@ -253,6 +236,30 @@ class Loop {
       case Termination::Failed: return "a solve failed";
     }
     return "";
+  }
+
+  // A second-order iteration; one cut short (cancelled between tries, or a numerical failure of a solve)
+  // is undone: the parameters were never changed, and the damping rule's state is restored, so that a
+  // resumed run repeats it. Its tries still count in the summary.
+  IterationEnd undoneUnlessFinished(TrainRecord& record) {
+    const DampingState saved = rule_->saved();
+    IterationEnd ended = IterationEnd::Done;
+    try {
+      ended = secondOrder(record);
+    } catch (const Failure& f) {
+      if (!isNumericalFailure(f.code())) throw;
+      errorCode_ = f.code();
+      errorMessage_ = f.what();
+      ended = IterationEnd::Failed;
+    }
+    if (ended != IterationEnd::Aborted && ended != IterationEnd::Failed) return ended;
+    rule_->restore(saved);
+    summary_.rejectedTries += static_cast<std::size_t>(record.rejectedTries);
+    add(summary_.timings, record.timings);
+    const std::string t = std::to_string(state_.iteration + 1);
+    summary_.message = ended == IterationEnd::Failed ? "iteration " + t + " failed (" + errorCode_ + "): " + errorMessage_
+                                                     : "cancelled between the tries of iteration " + t + ", which was undone";
+    return ended;
   }
 
   // One iteration of regularized Newton / Gauss-Newton (MATH.md section 3): tries at the lambdas the
