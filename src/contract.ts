@@ -12,7 +12,10 @@ export const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
 /** The two exact solver paths ('auto' is resolved in TypeScript before the call). */
 export const SOLVER_KINDS = ['dense', 'structured'] as const;
 export const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
+/** The damping rules (native/core/damping/: one file per rule, one row each in damping_rule.hpp's table). */
 export const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;
+/** Why a training run stopped (TrainingRun.stoppedBecause). */
+export const TERMINATIONS = ['iterations', 'targetLoss', 'timeLimit', 'aborted', 'diverged', 'stalled', 'failed'] as const;
 export const ERROR_CODES = [
   'E_ARGUMENT', // an option or argument has the wrong type or an out-of-range value
   'E_SHAPE', // array lengths or dimensions do not agree
@@ -33,6 +36,7 @@ export const ENUMS = {
   solver: SOLVER_KINDS,
   method: METHODS,
   damping: DAMPINGS,
+  termination: TERMINATIONS,
   errorCode: ERROR_CODES,
 } as const;
 

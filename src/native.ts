@@ -95,6 +95,17 @@ export interface NativeOneStepPoint {
   error?: string;
 }
 
+/** What the training loop resolves with (src/train.ts types the summary and state in full). */
+export interface NativeTrainOutcome {
+  W: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+  stoppedBecause: string;
+  summary: Record<string, unknown>;
+  error?: { code: string; message: string };
+  state: Record<string, unknown>;
+}
+
 /** What the addon declares about itself (native/addon/contract.cpp). */
 export interface NativeContract {
   enums: Record<string, string[]>;
@@ -126,7 +137,7 @@ export interface Addon {
     options: Record<string, unknown>,
     state: Record<string, unknown>,
     onRecord: (record: never) => void,
-  ): { promise: Promise<{ W: Float64Array; b: Float64Array; c: Float64Array; stoppedBecause: string; state: Record<string, unknown> }>; cancel(): void };
+  ): { promise: Promise<NativeTrainOutcome>; cancel(): void };
   oneStepGridSync(net: NativeNet, data: NativeData, curvature: CurvatureName, lambdas: Float64Array, targets: Float64Array): NativeOneStepGrid;
   oneStepGrid(net: NativeNet, data: NativeData, curvature: CurvatureName, lambdas: Float64Array, targets: Float64Array): Promise<NativeOneStepGrid>;
   setThreads(n: number): void;

@@ -1,26 +1,45 @@
 /**
  * train(): regularized Newton and Gauss-Newton with exact solves, gradient descent and Adam
- * (docs/MATH.md sections 3 and 6). The loop runs in native code on a worker thread and streams one
- * StepRecord per iteration (or per iteration of a thinned schedule, `record`); it stops on iterations,
- * targetLoss, timeLimitSeconds, an AbortSignal, or divergence, and a run can be resumed from its last
- * network and state.
+ * (docs/MATH.md sections 3 and 6), as a minimizer in the manner of Ceres Solver. The loop runs in native
+ * code on a worker thread and streams one StepRecord per iteration (or per iteration of a thinned
+ * schedule, `record`), each with its tries, gain ratio, cost change and solve timings; it stops on
+ * iterations, targetLoss, timeLimitSeconds, an AbortSignal (between the tries of an iteration too),
+ * divergence, a damping rule that cannot make progress ('stalled') or a numerical failure of a solve
+ * ('failed', with the error in the run and the history kept). The run carries a summary with a brief
+ * and a full text report, and can be resumed from its last network and state.
  */
 import { type Basis, Dataset, nativeData, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
-import { symmetricEigen, ntkGramSync } from './kernels.js';
+import { ntkGram, symmetricEigen } from './kernels.js';
 import { denseFits, requireNet, state, TwoLayerNet } from './model.js';
+import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
 import { chooseSolver } from './solver-choice.js';
 import { resolveLambda, type Regularization } from './system.js';
-import type { Inertia } from './native.js';
-import { invalid, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
+import type { Inertia, StepTimings } from './native.js';
+import { describe, invalid, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
-export type Method = 'newton' | 'gauss-newton' | 'gd' | 'adam';
-export type Damping = 'fixed' | 'adaptive' | 'gain-ratio' | 'curvature-aware';
-const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
-const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;
+// The names of the native enums live in the contract (src/contract.ts; a new damping rule adds its name there).
+export { DAMPINGS, METHODS, TERMINATIONS };
 const SOLVERS = ['auto', 'dense', 'structured'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal'] as const;
+
+export type Method = (typeof METHODS)[number];
+export type Damping = (typeof DAMPINGS)[number];
+/**
+ * Why a run stopped: 'iterations' (the count was reached), 'targetLoss', 'timeLimit', 'aborted' (the
+ * signal), 'diverged' (a non-finite loss), 'stalled' (the damping rule cannot make progress: see
+ * TrainOptions.damping), 'failed' (a solve failed numerically: TrainingRun.error).
+ */
+export type Termination = (typeof TERMINATIONS)[number];
+
+/** Seconds spent in one iteration's solves (summed over its tries), candidate evaluations and damping rule. */
+export interface IterationTimings extends StepTimings {
+  /** Evaluating the loss at the tried parameters. */
+  candidates: number;
+  /** The damping rule's own work ('curvature-aware': lambda_min(B_t)). */
+  damping: number;
+}
 
 export interface StepRecord {
   /** 0 is the state before the first iteration; record t describes the network after t iterations. */
@@ -28,10 +47,22 @@ export interface StepRecord {
   loss: number;
   /** Seconds since the start of the run (resumed runs continue the count). */
   seconds: number;
-  /** Second-order methods: the regularization of the last try, whether a step was taken, how many tries were rejected. */
+  /** Second-order methods: the regularization of the last try, whether a step was taken, the index of the last try. */
   lambda?: number;
   accepted?: boolean;
   retries?: number;
+  /** Second-order methods: how many tries of this iteration were rejected (retries, plus one if no step was taken). */
+  rejectedTries?: number;
+  /**
+   * Second-order methods, when defined: the gain ratio rho = (actual decrease) / (decrease predicted by
+   * the quadratic model) of the last try (docs/MATH.md section 3). Undefined when the try was not
+   * evaluated (indefinite) or the model predicted no decrease.
+   */
+  gainRatio?: number;
+  /** The loss before this iteration minus the loss after it (0 for an iteration without a step). */
+  costChange?: number;
+  /** Second-order methods: where this iteration's time went, summed over its tries. */
+  timings?: IterationTimings;
   /** Of C + lambda I at the last try. */
   inertia?: Inertia;
   minEigenvalue?: number;
@@ -48,19 +79,63 @@ export interface StepRecord {
 
 /** What a resumed run continues from. */
 export interface TrainState {
+  /** The method the state belongs to. */
+  method: Method;
   iteration: number;
   seconds: number;
   lambda: number;
   nu: number;
+  /** Adam's moments, one entry per parameter (flat, neuron-major). */
   adamM?: Float64Array;
   adamV?: Float64Array;
+}
+
+/**
+ * A TrainState as `resume` accepts it: `method` may be absent (states written before it was recorded),
+ * and a state that went through JSON may carry adamM and adamV as plain number arrays (write them with
+ * Array.from: JSON.stringify writes a Float64Array as an object of indices, which is refused).
+ */
+export type ResumeState = Omit<TrainState, 'method' | 'adamM' | 'adamV'> & {
+  method?: Method;
+  adamM?: Float64Array | number[];
+  adamV?: Float64Array | number[];
+};
+
+/** A run as a whole, like Ceres' Solver::Summary. Cost is the loss L = |f - y|^2 / (2M). */
+export interface TrainingSummary {
+  /** One line: method, damping, solver, iterations, steps, initial and final cost, termination, time. */
+  brief: string;
+  /** A table, one quantity a line, with the time split. */
+  full: string;
+  method: Method;
+  damping?: Damping;
+  solver: 'dense' | 'structured' | 'first-order';
+  termination: Termination;
+  /** Why, in words. */
+  message: string;
+  /** This run: the iteration it started from and how many it did. */
+  firstIteration: number;
+  iterations: number;
+  /** Steps kept; tries rejected (including those of an iteration cut short); iterations without a step; solves. */
+  acceptedSteps: number;
+  rejectedTries: number;
+  rejectedIterations: number;
+  solves: number;
+  initialCost: number;
+  finalCost: number;
+  initialLambda?: number;
+  finalLambda?: number;
+  /** Seconds: total = setup + iterations + records; second-order runs split the iterations' solves further. */
+  time: { total: number; setup: number; iterations: number; records: number; iteration?: IterationTimings };
 }
 
 export interface TrainingRun {
   net: TwoLayerNet;
   history: StepRecord[];
-  /** 'iterations' | 'targetLoss' | 'timeLimit' | 'aborted' | 'diverged' | 'stalled' */
-  stoppedBecause: string;
+  stoppedBecause: Termination;
+  summary: TrainingSummary;
+  /** stoppedBecause 'failed': the failure of the solve (code E_SINGULAR, E_NONFINITE or E_NUMERICAL). */
+  error?: { code: string; message: string };
   state: TrainState;
   method: Method;
   solver: 'dense' | 'structured' | 'first-order';
@@ -70,11 +145,38 @@ export interface TrainingRun {
   ntkEigenvalues?: Float64Array;
 }
 
+/** What the addon's train() resolves with (native/addon/train_glue.cpp). */
+export interface NativeTrainResult {
+  W: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+  stoppedBecause: Termination;
+  summary: TrainingSummary;
+  error?: { code: string; message: string };
+  state: TrainState;
+}
+
 export interface TrainOptions {
   method: Method;
   iterations: number;
   /** Second-order methods: the starting (or, for 'fixed', the constant) regularization. Default lambda = 1e-8. */
   regularization?: Regularization;
+  /**
+   * How lambda is chosen (docs/MATH.md section 3); each iteration makes at most 6 tries, and an indefinite
+   * C + lambda I (unless allowIndefinite) or a non-finite loss is always a rejected try.
+   * - 'fixed': lambda never changes and every finite step is taken, whether or not the loss falls. A
+   *   rejected try would repeat itself exactly, so the run stops there as 'stalled' (lambda and the
+   *   network unchanged; the summary says why).
+   * - 'adaptive' (default; the paper's reference rule): a step is kept only if the loss falls, and then
+   *   lambda *= 0.8; otherwise lambda *= 2 and the step is tried again. lambda stays in [1e-12, 1e2]; an
+   *   iteration without a kept step leaves its raised lambda to the next, and a rejected try at 1e2
+   *   stops the run as 'stalled'.
+   * - 'gain-ratio' (Nielsen): a step is kept when its gain ratio is positive; then lambda *=
+   *   max(1/3, 1 - (2 rho - 1)^3) and nu = 2; otherwise lambda *= nu, nu *= 2. Same bounds and stall as 'adaptive'.
+   * - 'curvature-aware' (Cayci): each iteration starts from lambda_t = epsilon * lambda_min(B_t) (clamped
+   *   to [1e-12, 1e2]) and takes every finite step; a rejected try is retried at 2 lambda within the
+   *   iteration. An iteration without a step would repeat itself exactly, so the run stops as 'stalled'.
+   */
   damping?: Damping;
   solver?: 'auto' | 'dense' | 'structured';
   /** Spectral monitoring per iteration: 'inertia' (default), 'extremal' (adds the extremal eigenvalues), or 'none'. */
@@ -85,10 +187,11 @@ export interface TrainOptions {
   learningRate?: number;
   /** 'curvature-aware': lambda_t = epsilon * lambda_min(B_t) (default 1). */
   epsilon?: number;
-  /** Take the LDL^T step even when C + lambda I is indefinite (default: raise lambda instead). */
+  /** Take the LDL^T step even when C + lambda I is indefinite (default: a rejected try). */
   allowIndefinite?: boolean;
   targetLoss?: number;
   timeLimitSeconds?: number;
+  /** Stops the run at the next iteration or try (a gd / Adam sweep, or a solve, in progress finishes first). */
   signal?: AbortSignal;
   onStep?: (s: StepRecord) => void;
   /** Per-iteration diagnostics: components on data.basis (or a given basis), NTK eigenmodes; every k iterations (of the recorded ones). */
@@ -102,8 +205,11 @@ export interface TrainOptions {
    * work, and the training itself (parameters, losses, state) is the same either way.
    */
   record?: { every?: number; perDecade?: number };
-  /** Continue a previous run: its iteration count, time, lambda and optimizer state. */
-  resume?: TrainingRun;
+  /**
+   * Continue a previous run: a TrainingRun, or any { state } with a TrainState (its iteration count,
+   * time, lambda and optimizer state), checked against this network and method.
+   */
+  resume?: TrainingRun | { state: ResumeState };
   memoryLimitBytes?: number;
 }
 
@@ -151,11 +257,13 @@ interface Prepared {
   options: Record<string, unknown>;
   method: Method;
   solver: 'dense' | 'structured' | 'first-order';
-  nativeOptions: Record<string, unknown>;
+  nativeOptions: Record<string, unknown> & { diagnostics: Float64Array[] };
   nativeState: Record<string, unknown>;
   componentNames?: readonly string[];
   ntkEigenvalues?: Float64Array;
   diagnosticKinds: ('components' | 'ntkModes')[];
+  /** diagnostics.ntkModes: the eigenvectors of the initial NTK Gram are computed after validation, off the main thread. */
+  ntkModes: boolean;
 }
 
 function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared {
@@ -204,7 +312,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
   const diagnostics: Float64Array[] = [];
   const diagnosticKinds: Prepared['diagnosticKinds'] = [];
   let componentNames: readonly string[] | undefined;
-  let ntkEigenvalues: Float64Array | undefined;
+  let ntkModes = false;
   let every = 1;
   if (o.diagnostics !== undefined) {
     if (!isPlainObject(o.diagnostics)) throw invalid('E_ARGUMENT', 'diagnostics', 'an object { components?, ntkModes?, every? }', o.diagnostics);
@@ -220,13 +328,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     }
     if (d.ntkModes !== undefined && d.ntkModes !== false) {
       if (d.ntkModes !== true) throw invalid('E_ARGUMENT', 'diagnostics.ntkModes', 'a boolean', d.ntkModes);
-      const M = data.size;
-      const { values, vectors } = symmetricEigen(ntkGramSync(net, data), M);
-      const map = new Float64Array(M * M);
-      for (let k = 0; k < M; k++) for (let m = 0; m < M; m++) map[k * M + m] = vectors[m * M + (M - 1 - k)]!;  // largest first
-      diagnostics.push(map);
-      diagnosticKinds.push('ntkModes');
-      ntkEigenvalues = Float64Array.from(values).reverse();
+      ntkModes = true;
     }
   }
 
@@ -240,20 +342,96 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     recordPerDecade = o.record.perDecade === undefined ? 0 : requireInteger(o.record.perDecade, 'record.perDecade', 1);
   }
 
-  const resume = o.resume as TrainingRun | undefined;
-  if (resume !== undefined && (!isPlainObject(resume) || !isPlainObject((resume as unknown as Record<string, unknown>).state))) {
-    throw invalid('E_ARGUMENT', 'resume', 'a TrainingRun returned by train()', resume);
-  }
-  const nativeState: Record<string, unknown> = resume ? { ...resume.state } : { iteration: 0, seconds: 0, lambda, nu: 2 };
-  if (resume && o.regularization !== undefined) nativeState.lambda = lambda;
+  const nativeState = o.resume === undefined
+    ? { method, iteration: 0, seconds: 0, lambda, nu: 2 }
+    : resumeState(o.resume, method, net.parameterCount);
+  if (o.resume !== undefined && o.regularization !== undefined) nativeState.lambda = lambda;
   return {
-    net, data, options: o, method, solver, componentNames, ntkEigenvalues, diagnosticKinds, nativeState,
+    net, data, options: o, method, solver, componentNames, diagnosticKinds, nativeState, ntkModes,
     nativeOptions: {
-      method: METHODS.indexOf(method), damping: DAMPINGS.indexOf(damping), solver: solver === 'dense' ? 0 : 1,
-      spectrum: SPECTRA.indexOf(spectrum), lambda, alpha, learningRate, epsilon, iterations, targetLoss, timeLimitSeconds,
-      allowIndefinite: o.allowIndefinite === true, diagnostics, diagnosticsEvery: every, recordEvery, recordPerDecade,
+      method, damping, solver: solver === 'dense' ? 'dense' : 'structured', spectrum, lambda, alpha, learningRate,
+      epsilon, iterations, targetLoss, timeLimitSeconds, allowIndefinite: o.allowIndefinite === true, diagnostics,
+      diagnosticsEvery: every, recordEvery, recordPerDecade,
     },
   };
+}
+
+const STATE_KEYS = ['method', 'iteration', 'seconds', 'lambda', 'nu', 'adamM', 'adamV'] as const;
+
+/**
+ * resume.state, checked completely against this network and method (the addon checks types and
+ * lengths again): counts and times finite and in range, the method it came from, and Adam's moments
+ * of one entry per parameter, as Float64Array or (from JSON) plain number arrays.
+ */
+function resumeState(resume: unknown, method: Method, parameterCount: number): Record<string, unknown> {
+  if (!isPlainObject(resume) || !isPlainObject(resume.state)) {
+    throw invalid('E_ARGUMENT', 'resume', 'a TrainingRun returned by train(), or { state }', resume);
+  }
+  const s = resume.state;
+  requireKnownKeys(s, 'resume.state', STATE_KEYS);
+  const hint = 'resume a run with the method it was trained with';
+  for (const [name, owner] of [['resume.state.method', s.method], ['resume.method', resume.method]] as const) {
+    if (owner === undefined) continue;
+    const m = requireOneOf(owner, name, METHODS);
+    if (m !== method) throw new NntkError('E_ARGUMENT', `${name} is '${m}' but this run's method is '${method}'; ${hint}`);
+  }
+  const out: Record<string, unknown> = {
+    method,
+    iteration: requireInteger(s.iteration, 'resume.state.iteration', 0),
+    seconds: requireNumber(s.seconds, 'resume.state.seconds', { min: 0 }),
+    lambda: requireNumber(s.lambda, 'resume.state.lambda', { min: 0 }),
+    nu: requireNumber(s.nu, 'resume.state.nu', { min: 1 }),
+  };
+  const hasMoments = s.adamM !== undefined || s.adamV !== undefined;
+  if (hasMoments && method !== 'adam') {
+    throw new NntkError('E_ARGUMENT', `resume.state carries Adam moments (adamM, adamV) but this run's method is '${method}'; ${hint}`);
+  }
+  if (method === 'adam') {
+    if (!hasMoments && (out.iteration as number) > 0) {
+      throw new NntkError('E_ARGUMENT', `resume.state records ${String(out.iteration)} Adam iterations but has no moments adamM and adamV; ` +
+        'pass the state train() returned (if it went through JSON, store the moments with Array.from)');
+    }
+    if (hasMoments) {
+      out.adamM = moments(s.adamM, 'resume.state.adamM', parameterCount);
+      out.adamV = moments(s.adamV, 'resume.state.adamV', parameterCount);
+      if ((out.adamV as Float64Array).some((v) => v < 0)) {
+        throw new NntkError('E_ARGUMENT', 'resume.state.adamV has negative entries; second moments are never negative');
+      }
+    }
+  }
+  return out;
+}
+
+/** One of Adam's moment vectors: a Float64Array or an array of numbers (JSON), of parameterCount finite entries. */
+function moments(value: unknown, name: string, parameterCount: number): Float64Array {
+  let values: Float64Array;
+  if (value instanceof Float64Array) {
+    values = value;
+  } else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
+    values = Float64Array.from(value as number[]);
+  } else {
+    const hint = isPlainObject(value) && '0' in value
+      ? 'JSON.stringify writes a Float64Array as an object of indices; store Array.from(state.adamM) and Array.from(state.adamV)'
+      : 'pass the moments train() returned';
+    throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value, hint);
+  }
+  if (values.length !== parameterCount) {
+    throw new NntkError('E_SHAPE', `${name} has ${values.length} entries but the network has ${parameterCount} parameters; ` +
+      'resume with the network the state was trained with');
+  }
+  for (let k = 0; k < values.length; k++) {
+    if (!Number.isFinite(values[k])) throw new NntkError('E_NONFINITE', `${name}[${k}] is ${describe(values[k])}; every entry must be finite`);
+  }
+  return values;
+}
+
+/** The eigenvectors of the initial NTK Gram as rows, largest eigenvalue first (MATH.md section 6), with their eigenvalues. */
+async function ntkModeMap(net: TwoLayerNet, data: Dataset): Promise<{ map: Float64Array; eigenvalues: Float64Array }> {
+  const M = data.size;
+  const { values, vectors } = symmetricEigen(await ntkGram(net, data), M);
+  const map = new Float64Array(M * M);
+  for (let k = 0; k < M; k++) for (let m = 0; m < M; m++) map[k * M + m] = vectors[m * M + (M - 1 - k)]!;
+  return { map, eigenvalues: Float64Array.from(values).reverse() };
 }
 
 // A basis given directly to the diagnostics is checked exactly as Dataset.create checks one.
@@ -263,11 +441,18 @@ function checkedBasis(basis: unknown, data: Dataset): Basis {
 
 /**
  * Trains a network; resolves with the final network, the history of records (every iteration, or those
- * `record` selects) and why it stopped. The loop runs off the main thread; onStep sees each record as it
- * arrives.
+ * `record` selects), why it stopped and a summary. The loop runs off the main thread; onStep sees each
+ * record as it arrives. Invalid options reject the promise (an NntkError); a numerical failure of a solve
+ * does not: the run resolves with stoppedBecause 'failed', the error and the history up to it.
  */
 export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): Promise<TrainingRun> {
   const p = prepare(net, data, o);
+  if (p.ntkModes) {
+    const { map, eigenvalues } = await ntkModeMap(p.net, p.data);
+    p.nativeOptions.diagnostics.push(map);
+    p.diagnosticKinds.push('ntkModes');
+    p.ntkEigenvalues = eigenvalues;
+  }
   const history: StepRecord[] = [];
   const onStep = p.options.onStep as ((s: StepRecord) => void) | undefined;
   const receive = (raw: StepRecord & { diagnostics?: Float64Array[] }) => {
@@ -285,13 +470,15 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
   if (signal?.aborted) abort();
   signal?.addEventListener('abort', abort);
   try {
-    const out = await handle.promise;
+    const out = (await handle.promise) as unknown as NativeTrainResult;
     const trained = TwoLayerNet.fromParameters({ W: out.W, b: out.b, c: out.c, beta: p.net.beta, activation: p.net.activation });
     return {
       net: trained,
       history,
       stoppedBecause: out.stoppedBecause,
-      state: out.state as unknown as TrainState,
+      summary: out.summary,
+      ...(out.error ? { error: out.error } : {}),
+      state: out.state,
       method: p.method,
       solver: p.solver,
       ...(p.componentNames ? { componentNames: p.componentNames } : {}),

@@ -28,6 +28,7 @@ Napi::Value Contract(const Napi::CallbackInfo& info) {
   addEnum<SolverKind>(env, enums);
   addEnum<Method>(env, enums);
   addEnum<Damping>(env, enums);
+  addEnum<Termination>(env, enums);
   addEnum<ErrorCode>(env, enums);
   auto limits = Napi::Object::New(env);
   limits.Set("maxParameterCount", static_cast<double>(kMaxParameterCount));

@@ -1,6 +1,8 @@
 // train(net, data, options, state, onRecord) -> { promise, cancel }: runs the loop on libuv's pool,
-// sends every record to onRecord on the JavaScript thread, and resolves with the final parameters and
-// state. cancel() (wired to an AbortSignal in TypeScript) stops the loop between iterations.
+// sends every record to onRecord on the JavaScript thread, and resolves with the final parameters,
+// state, termination (by name), summary and, for a numerical failure, the error. cancel() (wired to an
+// AbortSignal in TypeScript) stops the loop between iterations or between the tries of one. Enums
+// (method, damping, solver, spectrum, termination) cross by name (native/core/names.hpp).
 //
 // Records travel in batches: the loop appends each record to a pending list and wakes the JavaScript
 // thread when no wake-up is outstanding and the last one is at least kWakeInterval old; the JavaScript
@@ -10,71 +12,170 @@
 // where every wake-up is a context switch on the cores the loop runs on).
 #include "train_glue.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <string_view>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
 
 #include "convert.hpp"
+#include "core/failure.hpp"
 #include "core/training.hpp"
 
 namespace nntk::glue {
 namespace {
 
-double numberOr(const Napi::Object& o, const char* key, double fallback) {
-  const Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+// Argument readers for train(), kept small and local so that they can move onto a shared strict reader.
+// TypeScript (src/train.ts) validates everything first; these make the raw addon strict as well: a value
+// of the wrong type is an E_ARGUMENT NntkError, an array of the wrong length E_SHAPE, never a blind cast.
+
+[[noreturn]] void fail(const Napi::Env& env, const char* code, const std::string& message) {
+  throw makeError(env, code, message);
 }
 
-std::vector<double> doublesOf(const Napi::Value& v) {
-  if (!v.IsTypedArray()) return {};
-  auto a = v.As<Napi::Float64Array>();
+void requireKnownKeys(const Napi::Object& o, const char* what, std::initializer_list<std::string_view> known) {
+  const Napi::Array keys = o.GetPropertyNames();
+  for (std::uint32_t k = 0; k < keys.Length(); ++k) {
+    const std::string key = keys.Get(k).ToString().Utf8Value();
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      fail(o.Env(), "E_ARGUMENT", std::string("unknown ") + what + " '" + key + "'");
+  }
+}
+
+// A number when present (otherwise `fallback`): finite and >= min, or +Infinity where allowInfinity.
+double numberField(const Napi::Object& o, const char* key, double fallback, double min, bool allowInfinity = false) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber()) fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be a number");
+  const double x = v.As<Napi::Number>().DoubleValue();
+  if (std::isnan(x) || (std::isinf(x) && !(allowInfinity && x > 0)))
+    fail(o.Env(), "E_NONFINITE", std::string("train: '") + key + "' must be finite, not " + formatNumber(x));
+  if (x < min) fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be at least " + formatNumber(min));
+  return x;
+}
+
+// A non-negative integer when present (otherwise `fallback`).
+std::size_t countField(const Napi::Object& o, const char* key, std::size_t fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!(x >= 0 && x <= 9007199254740991.0 && std::floor(x) == x))
+    fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be a non-negative integer");
+  return static_cast<std::size_t>(x);
+}
+
+bool booleanField(const Napi::Object& o, const char* key) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return false;
+  if (!v.IsBoolean()) fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+// An enum by name (docs: native/core/names.hpp); `fallback` when absent.
+template <typename E>
+E enumField(const Napi::Object& o, const char* key, E fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  const std::optional<E> value = v.IsString() ? fromName<E>(v.As<Napi::String>().Utf8Value()) : std::nullopt;
+  if (!value)
+    fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be " + acceptedNames<E>() + ", not " +
+                                    (v.IsString() ? "'" + v.As<Napi::String>().Utf8Value() + "'" : std::string("a non-string")));
+  return *value;
+}
+
+// A Float64Array's entries (exactly that type: another typed array is an error, not a reinterpretation).
+// `length` 0 accepts any length.
+std::vector<double> float64Values(const Napi::Env& env, const Napi::Value& v, const std::string& name, std::size_t length) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    fail(env, "E_ARGUMENT", "train: " + name + " must be a Float64Array");
+  const auto a = v.As<Napi::Float64Array>();
+  if (length != 0 && a.ElementLength() != length)
+    fail(env, "E_SHAPE", "train: " + name + " has " + std::to_string(a.ElementLength()) + " entries, expected " +
+                             std::to_string(length));
   return {a.Data(), a.Data() + a.ElementLength()};
 }
 
-TrainOptions readOptions(const Napi::Object& o, std::size_t M) {
+TrainOptions readOptions(const Napi::Value& value, std::size_t M) {
+  if (!value.IsObject()) fail(value.Env(), "E_ARGUMENT", "train: the options must be an object");
+  const auto o = value.As<Napi::Object>();
+  requireKnownKeys(o, "train option",
+                   {"method", "damping", "solver", "spectrum", "lambda", "alpha", "learningRate", "epsilon", "iterations",
+                    "targetLoss", "timeLimitSeconds", "allowIndefinite", "diagnostics", "diagnosticsEvery", "recordEvery",
+                    "recordPerDecade", "keptBytesLimit", "cancelAfterSolves"});
   TrainOptions t;
-  t.method = static_cast<Method>(static_cast<int>(numberOr(o, "method", 0)));
-  t.damping = static_cast<Damping>(static_cast<int>(numberOr(o, "damping", 1)));
-  t.solver = static_cast<SolverKind>(static_cast<int>(numberOr(o, "solver", 1)));
-  t.spectrum = static_cast<Spectrum>(static_cast<int>(numberOr(o, "spectrum", 1)));
-  t.lambda = numberOr(o, "lambda", t.lambda);
-  t.alpha = numberOr(o, "alpha", t.alpha);
-  t.learningRate = numberOr(o, "learningRate", t.learningRate);
-  t.epsilon = numberOr(o, "epsilon", t.epsilon);
-  t.iterations = static_cast<std::size_t>(numberOr(o, "iterations", 0));
-  t.targetLoss = numberOr(o, "targetLoss", -1.0);
-  t.timeLimitSeconds = numberOr(o, "timeLimitSeconds", t.timeLimitSeconds);
-  t.allowIndefinite = o.Get("allowIndefinite").ToBoolean();
-  t.diagnosticsEvery = static_cast<std::size_t>(numberOr(o, "diagnosticsEvery", 1));
-  t.recordEvery = static_cast<std::size_t>(numberOr(o, "recordEvery", 1));
-  t.recordPerDecade = static_cast<std::size_t>(numberOr(o, "recordPerDecade", 0));
-  t.keptBytesLimit = static_cast<std::size_t>(numberOr(o, "keptBytesLimit", static_cast<double>(t.keptBytesLimit)));
+  t.method = enumField(o, "method", t.method);
+  t.damping = enumField(o, "damping", t.damping);
+  t.solver = enumField(o, "solver", t.solver);
+  t.spectrum = enumField(o, "spectrum", t.spectrum);
+  const double inf = std::numeric_limits<double>::infinity();
+  t.lambda = numberField(o, "lambda", t.lambda, 0);
+  t.alpha = numberField(o, "alpha", t.alpha, std::numeric_limits<double>::min());
+  t.learningRate = numberField(o, "learningRate", t.learningRate, std::numeric_limits<double>::min());
+  t.dampingSettings.epsilon = numberField(o, "epsilon", t.dampingSettings.epsilon, std::numeric_limits<double>::min());
+  t.iterations = countField(o, "iterations", 0);
+  t.targetLoss = numberField(o, "targetLoss", t.targetLoss, -inf);
+  t.timeLimitSeconds = numberField(o, "timeLimitSeconds", t.timeLimitSeconds, 0, true);
+  t.allowIndefinite = booleanField(o, "allowIndefinite");
+  t.diagnosticsEvery = countField(o, "diagnosticsEvery", 1);
+  t.recordEvery = countField(o, "recordEvery", 1);
+  t.recordPerDecade = countField(o, "recordPerDecade", 0);
+  t.keptBytesLimit = countField(o, "keptBytesLimit", t.keptBytesLimit);
+  t.cancelAfterSolves = countField(o, "cancelAfterSolves", 0);
   const Napi::Value list = o.Get("diagnostics");
-  if (list.IsArray()) {
+  if (!list.IsUndefined()) {
+    if (!list.IsArray()) fail(o.Env(), "E_ARGUMENT", "train: 'diagnostics' must be an array of Float64Array");
     const auto array = list.As<Napi::Array>();
     for (std::uint32_t k = 0; k < array.Length(); ++k) {
       Projection p;
-      p.matrix = doublesOf(array.Get(k));
+      p.matrix = float64Values(o.Env(), array.Get(k), "diagnostics[" + std::to_string(k) + "]", 0);
       p.rows = M ? p.matrix.size() / M : 0;
-      if (p.rows * M != p.matrix.size())
-        throw makeError(o.Env(), "E_SHAPE", "a diagnostic matrix must have M columns");
+      if (p.rows * M != p.matrix.size()) fail(o.Env(), "E_SHAPE", "train: a diagnostic matrix must have M columns");
       t.diagnostics.push_back(std::move(p));
     }
   }
   return t;
 }
 
-TrainState readState(const Napi::Object& o) {
+TrainState readState(const Napi::Value& value, const TrainOptions& options, std::size_t parameterCount) {
+  if (!value.IsObject()) fail(value.Env(), "E_ARGUMENT", "train: the state must be an object");
+  const auto o = value.As<Napi::Object>();
+  requireKnownKeys(o, "train state field", {"iteration", "seconds", "lambda", "nu", "adamM", "adamV", "method"});
   TrainState s;
-  s.iteration = static_cast<std::size_t>(numberOr(o, "iteration", 0));
-  s.seconds = numberOr(o, "seconds", 0);
-  s.lambda = numberOr(o, "lambda", s.lambda);
-  s.nu = numberOr(o, "nu", s.nu);
-  s.adamM = doublesOf(o.Get("adamM"));
-  s.adamV = doublesOf(o.Get("adamV"));
+  s.iteration = countField(o, "iteration", 0);
+  s.seconds = numberField(o, "seconds", 0, 0);
+  s.damping.lambda = numberField(o, "lambda", options.lambda, 0);
+  s.damping.nu = numberField(o, "nu", s.damping.nu, 1);
+  if (!o.Get("method").IsUndefined() && enumField(o, "method", options.method) != options.method)
+    fail(o.Env(), "E_ARGUMENT", "train: the state belongs to method '" + o.Get("method").ToString().Utf8Value() +
+                                    "', not '" + std::string(nameOf(options.method)) + "'");
+  const Napi::Value m = o.Get("adamM"), v = o.Get("adamV");
+  if (m.IsUndefined() != v.IsUndefined()) fail(o.Env(), "E_ARGUMENT", "train: the state needs both adamM and adamV, or neither");
+  if (!m.IsUndefined()) {
+    if (options.method != Method::Adam) fail(o.Env(), "E_ARGUMENT", "train: Adam moments in the state of a non-Adam run");
+    s.adamM = float64Values(o.Env(), m, "state.adamM", parameterCount);
+    s.adamV = float64Values(o.Env(), v, "state.adamV", parameterCount);
+  }
   return s;
+}
+
+Napi::Object timingsToJs(Napi::Env env, const IterationTimings& t) {
+  auto o = Napi::Object::New(env);
+  o.Set("evaluation", t.solves.evaluation);
+  o.Set("assembly", t.solves.assembly);
+  o.Set("factorization", t.solves.factorization);
+  o.Set("inertia", t.solves.inertia);
+  o.Set("condition", t.solves.condition);
+  o.Set("solve", t.solves.solve);
+  o.Set("spectrum", t.solves.spectrum);
+  o.Set("candidates", t.candidates);
+  o.Set("damping", t.damping);
+  return o;
 }
 
 Napi::Object recordToJs(Napi::Env env, const TrainRecord& r) {
@@ -86,16 +187,20 @@ Napi::Object recordToJs(Napi::Env env, const TrainRecord& r) {
     o.Set("lambda", r.lambda);
     o.Set("accepted", r.accepted);
     o.Set("retries", r.retries);
+    if (r.describesIteration) o.Set("rejectedTries", r.rejectedTries);
+    if (r.hasGainRatio) o.Set("gainRatio", r.gainRatio);
   }
   if (r.hasInertia) o.Set("inertia", inertiaToJs(env, r.inertia));
   if (r.hasExtremal) {
     o.Set("minEigenvalue", r.minEigenvalue);
     o.Set("maxEigenvalue", r.maxEigenvalue);
   }
-  if (r.iteration > 0) {
+  if (r.describesIteration) {
+    o.Set("costChange", r.costChange);
     o.Set("stepNorm", r.stepNorm);
     o.Set("maxNeuronUpdate", r.maxNeuronUpdate);
     o.Set("gradientNorm", r.gradientNorm);
+    if (r.secondOrder) o.Set("timings", timingsToJs(env, r.timings));
   }
   if (!r.diagnostics.empty()) {
     auto list = Napi::Array::New(env, r.diagnostics.size());
@@ -104,6 +209,39 @@ Napi::Object recordToJs(Napi::Env env, const TrainRecord& r) {
   }
   return o;
 }
+
+Napi::Object summaryToJs(Napi::Env env, const RunSummary& s) {
+  const bool secondOrder = s.method == Method::Newton || s.method == Method::GaussNewton;
+  auto o = Napi::Object::New(env);
+  o.Set("brief", briefReport(s));
+  o.Set("full", fullReport(s));
+  o.Set("method", std::string(nameOf(s.method)));
+  if (secondOrder) o.Set("damping", std::string(nameOf(s.damping)));
+  o.Set("solver", secondOrder ? std::string(nameOf(s.solver)) : std::string("first-order"));
+  o.Set("termination", std::string(nameOf(s.termination)));
+  o.Set("message", s.message);
+  o.Set("firstIteration", static_cast<double>(s.firstIteration));
+  o.Set("iterations", static_cast<double>(s.iterations));
+  o.Set("acceptedSteps", static_cast<double>(s.acceptedSteps));
+  o.Set("rejectedTries", static_cast<double>(s.rejectedTries));
+  o.Set("rejectedIterations", static_cast<double>(s.rejectedIterations));
+  o.Set("solves", static_cast<double>(s.solves));
+  o.Set("initialCost", s.initialCost);
+  o.Set("finalCost", s.finalCost);
+  if (secondOrder) {
+    o.Set("initialLambda", s.initialLambda);
+    o.Set("finalLambda", s.finalLambda);
+  }
+  auto time = Napi::Object::New(env);
+  time.Set("total", s.seconds);
+  time.Set("setup", s.setupSeconds);
+  time.Set("iterations", s.iterationSeconds);
+  time.Set("records", s.recordSeconds);
+  if (secondOrder) time.Set("iteration", timingsToJs(env, s.timings));
+  o.Set("time", time);
+  return o;
+}
+
 
 constexpr std::chrono::milliseconds kWakeInterval{1};
 
@@ -170,12 +308,20 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
     out.Set("W", toFloat64Array(env, net_.W));
     out.Set("b", toFloat64Array(env, net_.b));
     out.Set("c", toFloat64Array(env, net_.c));
-    out.Set("stoppedBecause", result_->stoppedBecause);
+    out.Set("stoppedBecause", std::string(nameOf(result_->termination)));
+    out.Set("summary", summaryToJs(env, result_->summary));
+    if (result_->termination == Termination::Failed) {
+      auto error = Napi::Object::New(env);
+      error.Set("code", result_->errorCode);
+      error.Set("message", result_->errorMessage);
+      out.Set("error", error);
+    }
     auto state = Napi::Object::New(env);
+    state.Set("method", std::string(nameOf(options_.method)));
     state.Set("iteration", static_cast<double>(result_->state.iteration));
     state.Set("seconds", result_->state.seconds);
-    state.Set("lambda", result_->state.lambda);
-    state.Set("nu", result_->state.nu);
+    state.Set("lambda", result_->state.damping.lambda);
+    state.Set("nu", result_->state.damping.nu);
     if (!result_->state.adamM.empty()) {
       state.Set("adamM", toFloat64Array(env, result_->state.adamM));
       state.Set("adamV", toFloat64Array(env, result_->state.adamV));
@@ -205,8 +351,8 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     OwnedNet net = ownNet(info[0]);
     OwnedData data = ownData(info[1]);
-    TrainOptions options = readOptions(info[2].As<Napi::Object>(), data.size);
-    TrainState state = readState(info[3].As<Napi::Object>());
+    TrainOptions options = readOptions(info[2], data.size);
+    TrainState state = readState(info[3], options, net.width * (net.inputDim + 2));
     if (!info[4].IsFunction()) throw makeError(env, "E_ARGUMENT", "train needs a record callback");
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     auto* worker = new TrainWorker(env, info[4].As<Napi::Function>(), std::move(net), std::move(data), std::move(options),
@@ -224,6 +370,8 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerTraining(Napi::Env env, Napi::Object exports) { exports.Set("train", Napi::Function::New(env, Train)); }
+void registerTraining(Napi::Env env, Napi::Object exports) {
+  exports.Set("train", Napi::Function::New(env, Train));
+}
 
 }  // namespace nntk::glue
