@@ -113,6 +113,34 @@ std::optional<double> Fields::optionalFinite(const char* key) {
   return finite(key);
 }
 
+double Fields::numberOr(const char* key, double fallback, double min, bool allowInfinity) {
+  if (!has(key)) {
+    read_.emplace_back(key);
+    return fallback;
+  }
+  const double x = number(key);
+  if (std::isnan(x) || (std::isinf(x) && !(allowInfinity && x > 0)))
+    fail(ErrorCode::NonFinite, "expected a finite number for " + where(key) + " but received " + formatNumber(x));
+  if (x < min) fail(ErrorCode::Argument, "expected a number >= " + formatNumber(min) + " for " + where(key) + " but received " + formatNumber(x));
+  return x;
+}
+
+std::size_t Fields::sizeOr(const char* key, std::size_t fallback, std::size_t max) {
+  if (!has(key)) {
+    read_.emplace_back(key);
+    return fallback;
+  }
+  return size(key, max);
+}
+
+bool Fields::flagOr(const char* key, bool fallback) {
+  if (!has(key)) {
+    read_.emplace_back(key);
+    return fallback;
+  }
+  return flag(key);
+}
+
 void Fields::finish() const {
   const Napi::Array keys = object_.GetPropertyNames();
   for (std::uint32_t k = 0; k < keys.Length(); ++k) {

@@ -46,8 +46,20 @@ class Fields {
   // A Float64Array of any length.
   Napi::Float64Array float64(const char* key);
   Napi::Value raw(const char* key);  // any value; the caller reads it with its own Fields or checks
-  // Optional fields: absent (or undefined) gives the fallback.
+  // Optional fields: absent (or undefined) gives the fallback; present, they are checked as above.
   std::optional<double> optionalFinite(const char* key);
+  // A number >= min that is finite (or +Infinity where allowInfinity), or the fallback when absent.
+  double numberOr(const char* key, double fallback, double min, bool allowInfinity = false);
+  std::size_t sizeOr(const char* key, std::size_t fallback, std::size_t max = std::size_t{1} << 53);
+  bool flagOr(const char* key, bool fallback);
+  template <typename E>
+  E enumerationOr(const char* key, E fallback) {
+    if (!has(key)) {
+      read_.emplace_back(key);
+      return fallback;
+    }
+    return enumeration<E>(key);
+  }
   // Every own enumerable field must have been read.
   void finish() const;
 

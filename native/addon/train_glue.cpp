@@ -31,136 +31,72 @@
 namespace nntk::glue {
 namespace {
 
-// Argument readers for train(), kept small and local so that they can move onto a shared strict reader.
-// TypeScript (src/train.ts) validates everything first; these make the raw addon strict as well: a value
-// of the wrong type is an E_ARGUMENT NntkError, an array of the wrong length E_SHAPE, never a blind cast.
-
-[[noreturn]] void fail(const Napi::Env& env, const char* code, const std::string& message) {
-  throw makeError(env, code, message);
-}
-
-void requireKnownKeys(const Napi::Object& o, const char* what, std::initializer_list<std::string_view> known) {
-  const Napi::Array keys = o.GetPropertyNames();
-  for (std::uint32_t k = 0; k < keys.Length(); ++k) {
-    const std::string key = keys.Get(k).ToString().Utf8Value();
-    if (std::find(known.begin(), known.end(), key) == known.end())
-      fail(o.Env(), "E_ARGUMENT", std::string("unknown ") + what + " '" + key + "'");
-  }
-}
-
-// A number when present (otherwise `fallback`): finite and >= min, or +Infinity where allowInfinity.
-double numberField(const Napi::Object& o, const char* key, double fallback, double min, bool allowInfinity = false) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be a number");
-  const double x = v.As<Napi::Number>().DoubleValue();
-  if (std::isnan(x) || (std::isinf(x) && !(allowInfinity && x > 0)))
-    fail(o.Env(), "E_NONFINITE", std::string("train: '") + key + "' must be finite, not " + formatNumber(x));
-  if (x < min) fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be at least " + formatNumber(min));
-  return x;
-}
-
-// A non-negative integer when present (otherwise `fallback`).
-std::size_t countField(const Napi::Object& o, const char* key, std::size_t fallback) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
-  if (!(x >= 0 && x <= 9007199254740991.0 && std::floor(x) == x))
-    fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be a non-negative integer");
-  return static_cast<std::size_t>(x);
-}
-
-bool booleanField(const Napi::Object& o, const char* key) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return false;
-  if (!v.IsBoolean()) fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be a boolean");
-  return v.As<Napi::Boolean>().Value();
-}
-
-// An enum by name (docs: native/core/names.hpp); `fallback` when absent.
-template <typename E>
-E enumField(const Napi::Object& o, const char* key, E fallback) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  const std::optional<E> value = v.IsString() ? fromName<E>(v.As<Napi::String>().Utf8Value()) : std::nullopt;
-  if (!value)
-    fail(o.Env(), "E_ARGUMENT", std::string("train: '") + key + "' must be " + acceptedNames<E>() + ", not " +
-                                    (v.IsString() ? "'" + v.As<Napi::String>().Utf8Value() + "'" : std::string("a non-string")));
-  return *value;
-}
+// train()'s options and state, read with the shared strict reader (args.hpp): TypeScript (src/train.ts)
+// validates everything first; here a value of the wrong type is an E_ARGUMENT NntkError, an array of the
+// wrong length E_SHAPE, an unknown field E_ARGUMENT, never a blind cast or a silent default.
 
 // A Float64Array's entries (exactly that type: another typed array is an error, not a reinterpretation).
-// `length` 0 accepts any length.
-std::vector<double> float64Values(const Napi::Env& env, const Napi::Value& v, const std::string& name, std::size_t length) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    fail(env, "E_ARGUMENT", "train: " + name + " must be a Float64Array");
-  const auto a = v.As<Napi::Float64Array>();
-  if (length != 0 && a.ElementLength() != length)
-    fail(env, "E_SHAPE", "train: " + name + " has " + std::to_string(a.ElementLength()) + " entries, expected " +
-                             std::to_string(length));
-  return {a.Data(), a.Data() + a.ElementLength()};
-}
+std::vector<double> valuesOf(const Napi::Float64Array& a) { return {a.Data(), a.Data() + a.ElementLength()}; }
 
 TrainOptions readOptions(const Napi::Value& value, std::size_t M) {
-  if (!value.IsObject()) fail(value.Env(), "E_ARGUMENT", "train: the options must be an object");
-  const auto o = value.As<Napi::Object>();
-  requireKnownKeys(o, "train option",
-                   {"method", "damping", "solver", "spectrum", "lambda", "alpha", "learningRate", "epsilon", "iterations",
-                    "targetLoss", "timeLimitSeconds", "allowIndefinite", "diagnostics", "diagnosticsEvery", "recordEvery",
-                    "recordPerDecade", "keptBytesLimit", "cancelAfterSolves"});
+  Fields f(value, "the train options");
   TrainOptions t;
-  t.method = enumField(o, "method", t.method);
-  t.damping = enumField(o, "damping", t.damping);
-  t.solver = enumField(o, "solver", t.solver);
-  t.spectrum = enumField(o, "spectrum", t.spectrum);
-  const double inf = std::numeric_limits<double>::infinity();
-  t.lambda = numberField(o, "lambda", t.lambda, 0);
-  t.alpha = numberField(o, "alpha", t.alpha, std::numeric_limits<double>::min());
-  t.learningRate = numberField(o, "learningRate", t.learningRate, std::numeric_limits<double>::min());
-  t.dampingSettings.epsilon = numberField(o, "epsilon", t.dampingSettings.epsilon, std::numeric_limits<double>::min());
-  t.iterations = countField(o, "iterations", 0);
-  t.targetLoss = numberField(o, "targetLoss", t.targetLoss, -inf);
-  t.timeLimitSeconds = numberField(o, "timeLimitSeconds", t.timeLimitSeconds, 0, true);
-  t.allowIndefinite = booleanField(o, "allowIndefinite");
-  t.diagnosticsEvery = countField(o, "diagnosticsEvery", 1);
-  t.recordEvery = countField(o, "recordEvery", 1);
-  t.recordPerDecade = countField(o, "recordPerDecade", 0);
-  t.keptBytesLimit = countField(o, "keptBytesLimit", t.keptBytesLimit);
-  t.cancelAfterSolves = countField(o, "cancelAfterSolves", 0);
-  const Napi::Value list = o.Get("diagnostics");
+  t.method = f.enumerationOr("method", t.method);
+  t.damping = f.enumerationOr("damping", t.damping);
+  t.solver = f.enumerationOr("solver", t.solver);
+  t.spectrum = f.enumerationOr("spectrum", t.spectrum);
+  const double inf = std::numeric_limits<double>::infinity(), tiny = std::numeric_limits<double>::min();
+  t.lambda = f.numberOr("lambda", t.lambda, 0);
+  t.alpha = f.numberOr("alpha", t.alpha, tiny);
+  t.learningRate = f.numberOr("learningRate", t.learningRate, tiny);
+  t.dampingSettings.epsilon = f.numberOr("epsilon", t.dampingSettings.epsilon, tiny);
+  t.iterations = f.sizeOr("iterations", 0);
+  t.targetLoss = f.numberOr("targetLoss", t.targetLoss, -inf);
+  t.timeLimitSeconds = f.numberOr("timeLimitSeconds", t.timeLimitSeconds, 0, true);
+  t.allowIndefinite = f.flagOr("allowIndefinite", false);
+  t.diagnosticsEvery = f.sizeOr("diagnosticsEvery", 1);
+  t.recordEvery = f.sizeOr("recordEvery", 1);
+  t.recordPerDecade = f.sizeOr("recordPerDecade", 0);
+  t.keptBytesLimit = f.sizeOr("keptBytesLimit", t.keptBytesLimit);
+  t.cancelAfterSolves = f.sizeOr("cancelAfterSolves", 0);
+  const Napi::Value list = f.raw("diagnostics");
   if (!list.IsUndefined()) {
-    if (!list.IsArray()) fail(o.Env(), "E_ARGUMENT", "train: 'diagnostics' must be an array of Float64Array");
+    if (!list.IsArray()) fail(ErrorCode::Argument, "the train options' diagnostics must be an array of Float64Array");
     const auto array = list.As<Napi::Array>();
     for (std::uint32_t k = 0; k < array.Length(); ++k) {
       Projection p;
-      p.matrix = float64Values(o.Env(), array.Get(k), "diagnostics[" + std::to_string(k) + "]", 0);
+      const std::string name = "diagnostics[" + std::to_string(k) + "]";
+      p.matrix = valuesOf(float64Argument(array.Get(k), name.c_str()));
       p.rows = M ? p.matrix.size() / M : 0;
-      if (p.rows * M != p.matrix.size()) fail(o.Env(), "E_SHAPE", "train: a diagnostic matrix must have M columns");
+      if (p.rows * M != p.matrix.size()) fail(ErrorCode::Shape, "a diagnostic matrix must have M columns");
       t.diagnostics.push_back(std::move(p));
     }
   }
+  f.finish();
   return t;
 }
 
 TrainState readState(const Napi::Value& value, const TrainOptions& options, std::size_t parameterCount) {
-  if (!value.IsObject()) fail(value.Env(), "E_ARGUMENT", "train: the state must be an object");
-  const auto o = value.As<Napi::Object>();
-  requireKnownKeys(o, "train state field", {"iteration", "seconds", "lambda", "nu", "adamM", "adamV", "method"});
+  Fields f(value, "the train state");
   TrainState s;
-  s.iteration = countField(o, "iteration", 0);
-  s.seconds = numberField(o, "seconds", 0, 0);
-  s.damping.lambda = numberField(o, "lambda", options.lambda, 0);
-  s.damping.nu = numberField(o, "nu", s.damping.nu, 1);
-  if (!o.Get("method").IsUndefined() && enumField(o, "method", options.method) != options.method)
-    fail(o.Env(), "E_ARGUMENT", "train: the state belongs to method '" + o.Get("method").ToString().Utf8Value() +
-                                    "', not '" + std::string(nameOf(options.method)) + "'");
-  const Napi::Value m = o.Get("adamM"), v = o.Get("adamV");
-  if (m.IsUndefined() != v.IsUndefined()) fail(o.Env(), "E_ARGUMENT", "train: the state needs both adamM and adamV, or neither");
-  if (!m.IsUndefined()) {
-    if (options.method != Method::Adam) fail(o.Env(), "E_ARGUMENT", "train: Adam moments in the state of a non-Adam run");
-    s.adamM = float64Values(o.Env(), m, "state.adamM", parameterCount);
-    s.adamV = float64Values(o.Env(), v, "state.adamV", parameterCount);
+  s.iteration = f.sizeOr("iteration", 0);
+  s.seconds = f.numberOr("seconds", 0, 0);
+  s.damping.lambda = f.numberOr("lambda", options.lambda, 0);
+  s.damping.nu = f.numberOr("nu", s.damping.nu, 1);
+  if (f.has("method") && f.enumeration<Method>("method") != options.method)
+    fail(ErrorCode::Argument, "the train state belongs to another method than '" + std::string(nameOf(options.method)) + "'");
+  f.enumerationOr("method", options.method);  // marks the field read when absent
+  const bool hasM = f.has("adamM"), hasV = f.has("adamV");
+  if (hasM != hasV) fail(ErrorCode::Argument, "the train state needs both adamM and adamV, or neither");
+  if (hasM) {
+    if (options.method != Method::Adam) fail(ErrorCode::Argument, "Adam moments in the state of a non-Adam run");
+    s.adamM = valuesOf(f.float64("adamM", parameterCount));
+    s.adamV = valuesOf(f.float64("adamV", parameterCount));
+  } else {
+    f.raw("adamM");
+    f.raw("adamV");
   }
+  f.finish();
   return s;
 }
 

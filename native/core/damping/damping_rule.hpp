@@ -4,10 +4,10 @@
 // was kept or undone; the rule owns lambda (and whatever else it adapts) and hands its state over for a
 // resumed run.
 //
-// Adding a rule: its file under native/core/damping/ (one class and its maker), and in this header a
-// value of Damping, the maker's declaration and one line of the table below (next to each other); the
-// file goes into CMakeLists.txt's nntk_core list and the name into DAMPINGS in src/train.ts, which a test
-// compares with this table.
+// Adding a rule: its file under native/core/damping/ (one class and its maker; CMakeLists.txt picks up
+// every file there), and in this header three adjacent lines: a value of Damping, the maker's
+// declaration and the rule's row of the table below. In TypeScript its name goes into DAMPINGS in
+// src/contract.ts, which test/contract.test.ts compares with this table.
 #pragma once
 #include <cmath>
 #include <limits>
