@@ -4,12 +4,8 @@
 // AbortSignal in TypeScript) stops the loop between iterations or between the tries of one. Enums
 // (method, damping, solver, spectrum, termination) cross by name (native/core/names.hpp).
 //
-// Records travel in batches: the loop appends each record to a pending list and wakes the JavaScript
-// thread when no wake-up is outstanding and the last one is at least kWakeInterval old; the JavaScript
-// side takes the whole list at once (and OnOK takes what is left). So a record reaches onStep at most
-// kWakeInterval or one iteration after it is made, and a fast loop wakes JavaScript about a thousand
-// times a second instead of once per record (measured: ~30 us a record saved on this 2-vCPU machine,
-// where every wake-up is a context switch on the cores the loop runs on).
+// Records travel in batches: the JavaScript thread is woken at most once per kWakeInterval and takes
+// every pending record at once (docs/notes/training-records.md explains why and what it saves).
 #include "train_glue.hpp"
 
 #include <algorithm>
