@@ -318,8 +318,10 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
   return out;
 }
 
-// Gauss-Newton: C + lambda I = lambda I + J^T J / M has the eigenvalues lambda + eig(J J^T / M) and lambda
-// (P - M more times), and J J^T / M = lambda G / M with G from the capacitance (MATH.md sections 4-5).
+// Gauss-Newton: J^T J / M (P x P) and J J^T / M (M x M) share their nonzero eigenvalues, and
+// J J^T / M = lambda G / M with G from the capacitance (MATH.md section 4). With w_1 <= ... <= w_M the
+// eigenvalues of J J^T / M, those of C + lambda I are lambda + w_k for the P largest k when P <= M (the
+// smallest is lambda + w_(M-P+1)), and lambda + w_k for every k plus lambda (P - M more times) when P > M.
 bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
   if (curvature_ != Curvature::GaussNewton || !(lambda_ > 0) || !capacitance0_.flagged.empty()) return false;
   const std::size_t M = M_, n = capacitance0_.order;
@@ -328,7 +330,9 @@ bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
     for (std::size_t a = b; a < M; ++a)
       B[a + b * M] = lambda_ * (capacitance0_.C[a + b * n] - (a == b ? static_cast<double>(M) : 0.0)) / static_cast<double>(M);
   const std::vector<double> w = symmetricEigenvalues(B, M);
-  out.minEigenvalue = lambda_ + (N_ * q_ > M ? std::min(0.0, w.front()) : w.front());
+  const std::size_t P = N_ * q_;
+  // J J^T / M is positive semidefinite: a negative w is rounding, clamped to its true bound 0.
+  out.minEigenvalue = P > M ? lambda_ : lambda_ + std::max(0.0, w[M - P]);
   out.maxEigenvalue = lambda_ + std::max(0.0, w.back());
   return true;
 }
