@@ -2,10 +2,12 @@
  * The structured (width-linear) solver of docs/MATH.md section 4 against the dense one, which
  * factors the assembled P x P matrix: the two are independent computations of the same exact step.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   ACTIVATIONS,
   type Curvature,
+  Dataset,
   datasets,
   newtonStep,
   newtonStepSync,
@@ -16,7 +18,7 @@ import {
   symmetricEigen,
   TwoLayerNet,
 } from '../src/index.js';
-import { expectCode, flatten, jacobiEigenvalues, maxAbs, maxAbsDiff, randomDataset } from './helpers.js';
+import { expectCode, flatten, jacobiEigenvalues, maxAbs, maxAbsDiff, randomDataset, rng, uniforms } from './helpers.js';
 
 function flatStep(r: ReturnType<typeof newtonStepSync>, width: number, d: number): Float64Array {
   return flatten(r.step, width, d);
@@ -201,6 +203,63 @@ describe('kernels', () => {
         ref[a * M + b] = s / M;
       }
     expect(relDiff(B, ref)).toBeLessThan(1e-13);
+  });
+
+  describe('few neurons with very many inputs (width 2, inputDim 20000, M = 50: J is 16 MB)', () => {
+    // The column buffers once held M x 1024 (d + 2) values per thread and part (7.8 GB here) and the
+    // Newton-only q x q block scratch was allocated for Gauss-Newton too (2 x 3.2 GB).
+    const d = 20000;
+    const rand = rng(77);
+    const wide = Dataset.create({ x: uniforms(rand, 50 * d, -0.01, 0.01), y: uniforms(rand, 50), inputDim: d });
+    const few = TwoLayerNet.create({ width: 2, inputDim: d, seed: 1 });
+
+    it('ntkGram equals J J^T / M from jacobian()', () => {
+      const B = ntkGramSync(few, wide);
+      const Jw = few.jacobian(wide);
+      const Pw = few.parameterCount;
+      const ref = new Float64Array(50 * 50);
+      for (let a = 0; a < 50; a++)
+        for (let b = 0; b < 50; b++) {
+          let s = 0;
+          for (let p = 0; p < Pw; p++) s += Jw[a * Pw + p]! * Jw[b * Pw + p]!;
+          ref[a * 50 + b] = s / 50;
+        }
+      expect(relDiff(B, ref)).toBeLessThan(1e-13);
+    });
+
+    // A process whose address space is capped at 3 GB (as on a machine without memory overcommit) must still
+    // run it, and the structured Gauss-Newton paths too; a system that cannot fit must say what helps there.
+    it.runIf(process.platform === 'linux')('runs in 3 GB of address space, with E_TOO_LARGE advice that fits the path', () => {
+      const index = new URL('../dist/index.js', import.meta.url).href;
+      const script = `
+        import { Dataset, TwoLayerNet, ntkGramSync, nntkGramSync, newtonStepSync } from '${index}';
+        const d = ${d}, M = 50;
+        const x = new Float64Array(M * d).map((_, k) => 0.01 * Math.sin(k));
+        const data = Dataset.create({ x, y: new Float64Array(M).map((_, m) => Math.cos(m)), inputDim: d });
+        const net = TwoLayerNet.create({ width: 2, inputDim: d, seed: 1 });
+        const out = {};
+        const attempt = (name, fn) => { try { fn(); out[name] = 'ok'; } catch (e) { out[name] = e.code + ': ' + e.message; } };
+        attempt('ntkGram', () => ntkGramSync(net, data));
+        attempt('nntkGram', () => nntkGramSync(net, data, { regularization: { gamma: 0.1 }, curvature: 'gauss-newton' }));
+        attempt('step', () => newtonStepSync(net, data, { regularization: { gamma: 0.1 }, curvature: 'gauss-newton', solver: 'structured' }));
+        const many = Dataset.create({ x: new Float64Array(25000).map((_, k) => k / 25000), y: new Float64Array(25000), inputDim: 1 });
+        const small = TwoLayerNet.create({ width: 4, inputDim: 1, seed: 1 });
+        attempt('structuredTooLarge', () => newtonStepSync(small, many, { regularization: { gamma: 0.1 }, solver: 'structured' }));
+        const big = TwoLayerNet.create({ width: 8000, inputDim: 1, seed: 1 });
+        attempt('denseTooLarge', () => newtonStepSync(big, many, { regularization: { gamma: 0.1 }, solver: 'dense', memoryLimitBytes: 1e12 }));
+        console.log(JSON.stringify(out));`;
+      const r = spawnSync('bash', ['-c', 'ulimit -v 3000000 && exec "$0" --input-type=module -e "$1"', process.execPath, script], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, string>;
+      expect(out.ntkGram).toBe('ok');
+      expect(out.nntkGram).toBe('ok');
+      expect(out.step).toBe('ok');
+      expect(out.structuredTooLarge).toMatch(/^E_TOO_LARGE: .*fewer data points/);
+      expect(out.structuredTooLarge).not.toMatch(/solver 'structured'/);
+      expect(out.denseTooLarge).toMatch(/^E_TOO_LARGE: .*use solver 'structured'/);
+    });
   });
 
   for (const curvature of ['newton', 'gauss-newton'] as const) {
