@@ -1,7 +1,8 @@
 /** Training data: M points x_m in R^d (rows, row-major) with scalar targets y_m (docs/MATH.md section 1). */
 import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
-import { invalid, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
+import { MAX_DATA_VALUES } from './contract.js';
+import { copyOf, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
 
 /** Functions evaluated at the data points, for the component diagnostics of train(). */
 export interface Basis {
@@ -19,6 +20,10 @@ export interface DatasetInit {
   basis?: Basis;
 }
 
+/** Only this module constructs data sets: the constructor refuses any other caller. */
+const CONSTRUCT = Symbol('Dataset');
+const created = new WeakSet<object>();
+
 export class Dataset {
   readonly size: number;
   readonly inputDim: number;
@@ -27,12 +32,15 @@ export class Dataset {
   readonly y: Float64Array;
   readonly basis?: Basis;
 
-  private constructor(x: Float64Array, y: Float64Array, inputDim: number, basis?: Basis) {
+  private constructor(token: symbol, x: Float64Array, y: Float64Array, inputDim: number, basis?: Basis) {
+    if (token !== CONSTRUCT) throw new NntkError('E_ARGUMENT', 'Dataset has no public constructor; use Dataset.create or datasets.*');
     this.x = x;
     this.y = y;
     this.inputDim = inputDim;
     this.size = y.length;
     if (basis) this.basis = basis;
+    Object.freeze(this);
+    created.add(this);
   }
 
   static create(o: DatasetInit): Dataset {
@@ -71,12 +79,15 @@ export class Dataset {
     }
     requireFiniteEntries(x, 'x');
     requireFiniteEntries(y, 'y');
-    return new Dataset(x, y, inputDim, o.basis === undefined ? undefined : checkedBasis(o.basis, y.length));
+    if (x.length > MAX_DATA_VALUES) {
+      throw new NntkError('E_TOO_LARGE', `x holds ${x.length} numbers, over nntk's limit of 2^29; use fewer points`);
+    }
+    return new Dataset(CONSTRUCT, x, y, inputDim, o.basis === undefined ? undefined : checkedBasis(o.basis, y.length));
   }
 }
 
 function toFloat64(value: unknown, name: string): Float64Array {
-  if (value instanceof Float64Array) return Float64Array.from(value);
+  if (isFloat64Array(value)) return copyOf(value);
   if (Array.isArray(value)) {
     const out = new Float64Array(value.length);
     value.forEach((v, k) => {
@@ -96,12 +107,12 @@ function checkedBasis(basis: unknown, M: number): Basis {
     throw invalid('E_ARGUMENT', 'basis.names', 'a non-empty array of strings', names);
   }
   const values = basis.values;
-  if (!(values instanceof Float64Array)) throw invalid('E_ARGUMENT', 'basis.values', 'a Float64Array', values);
+  if (!isFloat64Array(values)) throw invalid('E_ARGUMENT', 'basis.values', 'a Float64Array', values);
   if (values.length !== M * names.length) {
     throw invalid('E_SHAPE', 'basis.values', `M x K = ${M} x ${names.length} values`, values);
   }
   requireFiniteEntries(values, 'basis.values');
-  return { names: [...names], values: Float64Array.from(values) };
+  return { names: [...names], values: copyOf(values) };
 }
 
 export function nativeData(data: Dataset): NativeData {
@@ -109,7 +120,9 @@ export function nativeData(data: Dataset): NativeData {
 }
 
 export function requireDataset(value: unknown, name = 'data'): Dataset {
-  if (!(value instanceof Dataset)) throw invalid('E_ARGUMENT', name, 'a Dataset (Dataset.create or datasets.*)', value);
+  if (!(value instanceof Dataset) || !created.has(value)) {
+    throw invalid('E_ARGUMENT', name, 'a Dataset (Dataset.create or datasets.*)', value);
+  }
   return value;
 }
 

@@ -1,17 +1,11 @@
 /**
  * The one error class of nntk, thrown from TypeScript and from the native core alike (the addon
- * receives this constructor at load time and throws real instances of it).
+ * receives this constructor at load time and throws real instances of it). The codes are declared in
+ * src/contract.ts, beside the core's table (native/core/failure.hpp).
  */
-export type NntkErrorCode =
-  | 'E_ARGUMENT' // an option or argument has the wrong type or an out-of-range value
-  | 'E_SHAPE' // array lengths or dimensions do not agree
-  | 'E_NONFINITE' // NaN or Infinity in the input, or produced by the network at these parameters
-  | 'E_TOO_LARGE' // the request needs more memory than allowed or available
-  | 'E_SINGULAR' // C + lambda I is singular to working precision
-  | 'E_NUMERICAL' // an iterative LAPACK routine did not converge
-  | 'E_UNSUPPORTED' // a valid request that this version cannot serve yet
-  | 'E_NATIVE_LOAD' // the compiled addon could not be loaded
-  | 'E_INTERNAL'; // a bug in nntk
+import { ERROR_CODES } from './contract.js';
+
+export type NntkErrorCode = (typeof ERROR_CODES)[number];
 
 export class NntkError extends Error {
   readonly code: NntkErrorCode;
@@ -19,6 +13,6 @@ export class NntkError extends Error {
   constructor(code: NntkErrorCode, message: string) {
     super(message);
     this.name = 'NntkError';
-    this.code = code;
+    this.code = (ERROR_CODES as readonly string[]).includes(code) ? code : 'E_INTERNAL';
   }
 }

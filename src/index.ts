@@ -31,7 +31,7 @@ export {
   type NntkGramOptions,
   type SymmetricEigen,
 } from './kernels.js';
-export { ntkGramLimit, nntkGramLimit, type NtkGramLimitOptions, type NntkGramLimitOptions } from './limit.js';
+export { ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, type NtkGramLimitOptions, type NntkGramLimitOptions } from './limit.js';
 export { chooseSolver, estimateCosts, type SolverChoice } from './solver-choice.js';
 export {
   train,
@@ -60,5 +60,5 @@ export {
   type ExponentialRateOptions,
   type PowerLawFit,
   type PowerLawOptions,
-} from './fitting.js';
+} from './fitting/index.js';
 export { setThreads, getThreads } from './threads.js';

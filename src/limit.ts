@@ -8,8 +8,9 @@
  * Both are M x M, row-major and symmetric, and depend only on the data and the activation. The node
  * count grows with max |x|^2; accuracy ~1e-13 of max |B*| holds up to max |x| ~ 7 for tanh (~10 for erf,
  * ~12 for the others) and degrades slowly beyond (tanh at |x| = 10: ~3e-9). Runs on setThreads() threads.
+ * ntkGramLimit / nntkGramLimit return Promises and compute off the main thread; the ...Sync twins block.
  */
-import { ACTIVATIONS, activationIndex, type Activation } from './activation.js';
+import { ACTIVATIONS, type Activation } from './activation.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { native } from './native.js';
@@ -37,21 +38,35 @@ function prepare(dataArg: unknown, options: unknown, name: string, allowed: read
   if (bytes > MAX_GRAM_BYTES) {
     throw new NntkError('E_TOO_LARGE', `the ${data.size} x ${data.size} kernel would take ${(bytes / 2 ** 30).toFixed(1)} GiB; use fewer data points`);
   }
-  return { data, activation: activationIndex(activation), options };
-}
-
-/** The limit NTK Gram B* = lim N^(2 beta - 1) J J^T / M (M x M, row-major). */
-export function ntkGramLimit(data: Dataset, o: NtkGramLimitOptions = {}): Float64Array {
-  const p = prepare(data, o, 'ntkGramLimit options', ['activation']);
-  return native().ntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation);
+  return { data, activation, options };
 }
 
 /**
- * The limit Newton NTK NNTK* = B* (B* + gamma I)^-1 (M x M, row-major, symmetric). E_SINGULAR when
+ * The limit NTK Gram B* = lim N^(2 beta - 1) J J^T / M (M x M, row-major). Computed on a worker thread
+ * (from a copy of the inputs); it takes from ~0.2 s for the Figure 3 data to tens of seconds for a few
+ * hundred points spread over [-7, 7]. ntkGramLimitSync blocks instead.
+ */
+export async function ntkGramLimit(data: Dataset, o: NtkGramLimitOptions = {}): Promise<Float64Array> {
+  const p = prepare(data, o, 'ntkGramLimit options', ['activation']);
+  return native().ntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation);
+}
+export function ntkGramLimitSync(data: Dataset, o: NtkGramLimitOptions = {}): Float64Array {
+  const p = prepare(data, o, 'ntkGramLimit options', ['activation']);
+  return native().ntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation);
+}
+
+/**
+ * The limit Newton NTK NNTK* = B* (B* + gamma I)^-1 (M x M, row-major, symmetric), on a worker thread
+ * like ntkGramLimit; nntkGramLimitSync blocks. Rejects (throws, for the Sync twin) E_SINGULAR when
  * B* + gamma I is singular to working precision (gamma = 0 with singular B*, or gamma too small).
  */
-export function nntkGramLimit(data: Dataset, o: NntkGramLimitOptions): Float64Array {
+export async function nntkGramLimit(data: Dataset, o: NntkGramLimitOptions): Promise<Float64Array> {
   const p = prepare(data, o, 'nntkGramLimit options', ['activation', 'gamma']);
   const gamma = requireNumber(p.options.gamma, 'gamma', { min: 0 });
   return native().nntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma);
+}
+export function nntkGramLimitSync(data: Dataset, o: NntkGramLimitOptions): Float64Array {
+  const p = prepare(data, o, 'nntkGramLimit options', ['activation', 'gamma']);
+  const gamma = requireNumber(p.options.gamma, 'gamma', { min: 0 });
+  return native().nntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma);
 }

@@ -3,12 +3,15 @@
  * its exact derivatives (section 2) computed by the native core. Instances are immutable: a step
  * makes a new network.
  */
-import { ACTIVATIONS, activationIndex, type Activation } from './activation.js';
+import { ACTIVATIONS, type Activation } from './activation.js';
+import { MAX_PARAMETER_COUNT } from './contract.js';
 import { type Dataset, nativeData, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
+import { DEFAULT_MEMORY_LIMIT, denseFits as denseFitsUnder, memoryLimit, requireDenseFits, requireFits } from './memory.js';
 import { native, type NativeNet } from './native.js';
 import { flattenParameters, type NetParameters, splitParameters } from './parameters.js';
 import {
+  copyOf,
   invalid,
   isPlainObject,
   requireFiniteArray,
@@ -21,10 +24,24 @@ import {
 
 export type { NetParameters } from './parameters.js';
 
-/** Default cap on one dense P x P matrix: 4 GiB. */
-export const DEFAULT_DENSE_MEMORY_LIMIT = 4 * 2 ** 30;
-/** Widths are capped so that every index fits comfortably in the core's integer types. */
-const MAX_WIDTH = 2 ** 31 - 1;
+/** Default cap on one dense P x P matrix (and any other large buffer of a call): 4 GiB. */
+export const DEFAULT_DENSE_MEMORY_LIMIT = DEFAULT_MEMORY_LIMIT;
+export { MAX_PARAMETER_COUNT };
+
+/** Only this module constructs networks: the constructor refuses any other caller. */
+const CONSTRUCT = Symbol('TwoLayerNet');
+
+/** E_TOO_LARGE unless width * (inputDim + 2) <= MAX_PARAMETER_COUNT. */
+function requireParameterCount(width: number, inputDim: number): void {
+  const P = width * (inputDim + 2);
+  if (P > MAX_PARAMETER_COUNT) {
+    throw new NntkError(
+      'E_TOO_LARGE',
+      `width ${width} with inputDim ${inputDim} has ${P} parameters, over nntk's limit of 2^29 = ${MAX_PARAMETER_COUNT} ` +
+        `(${MAX_PARAMETER_COUNT * 8 / 2 ** 30} GiB per parameter vector); use a smaller width`,
+    );
+  }
+}
 
 export interface CreateOptions {
   width: number;
@@ -43,11 +60,14 @@ export class TwoLayerNet {
   readonly activation: Activation;
   readonly parameterCount: number;
 
-  private constructor(state: NativeNet) {
+  private constructor(token: symbol, state: NativeNet) {
+    if (token !== CONSTRUCT) {
+      throw new NntkError('E_ARGUMENT', 'TwoLayerNet has no public constructor; use TwoLayerNet.create or TwoLayerNet.fromParameters');
+    }
     this.width = state.width;
     this.inputDim = state.inputDim;
     this.beta = state.beta;
-    this.activation = ACTIVATIONS[state.activation] as Activation;
+    this.activation = state.activation;
     this.parameterCount = state.width * (state.inputDim + 2);
     natives.set(this, state);
     Object.freeze(this);
@@ -61,16 +81,14 @@ export class TwoLayerNet {
   static create(o: CreateOptions): TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'TwoLayerNet.create options', 'an object', o);
     requireKnownKeys(o, 'TwoLayerNet.create options', ['width', 'inputDim', 'beta', 'activation', 'seed']);
-    const width = requireInteger(o.width, 'width', 1, MAX_WIDTH);
-    const inputDim = requireInteger(o.inputDim, 'inputDim', 1, 1 << 20);
+    const width = requireInteger(o.width, 'width', 1);
+    const inputDim = requireInteger(o.inputDim, 'inputDim', 1);
     const beta = o.beta === undefined ? 0.52 : requireNumber(o.beta, 'beta', { min: 0, max: 1 });
     const activation = o.activation === undefined ? 'tanh' : requireOneOf(o.activation, 'activation', ACTIVATIONS);
     const seed = requireInteger(o.seed, 'seed', 0);
-    if (width * inputDim > 2 ** 31) {
-      throw new NntkError('E_TOO_LARGE', `width * inputDim = ${width * inputDim} exceeds 2^31 weights`);
-    }
+    requireParameterCount(width, inputDim);
     const { W, b, c } = native().initialize(seed, width, inputDim);
-    return new TwoLayerNet({ width, inputDim, beta, activation: activationIndex(activation), W, b, c });
+    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, activation, W, b, c });
   }
 
   /** A network with the given parameters (copied). W is width x inputDim, row-major. */
@@ -87,14 +105,15 @@ export class TwoLayerNet {
     }
     const beta = requireNumber(o.beta, 'beta', { min: 0, max: 1 });
     const activation = o.activation === undefined ? 'tanh' : requireOneOf(o.activation, 'activation', ACTIVATIONS);
-    return new TwoLayerNet({
+    requireParameterCount(width, W.length / width);
+    return new TwoLayerNet(CONSTRUCT, {
       width,
       inputDim: W.length / width,
       beta,
-      activation: activationIndex(activation),
-      W: Float64Array.from(W),
-      b: Float64Array.from(b),
-      c: Float64Array.from(c),
+      activation,
+      W: copyOf(W),
+      b: copyOf(b),
+      c: copyOf(c),
     });
   }
 
@@ -126,10 +145,8 @@ export class TwoLayerNet {
   /** J = df/dtheta at every data point: M x P, row-major, neuron-major columns (docs/MATH.md section 1). */
   jacobian(data: Dataset): Float64Array {
     const d = this.checked(data);
-    const bytes = 8 * d.size * this.parameterCount;
-    if (bytes > DEFAULT_DENSE_MEMORY_LIMIT) {
-      throw new NntkError('E_TOO_LARGE', `the Jacobian would take ${gib(bytes)} GiB; use a smaller width or data set`);
-    }
+    requireFits(8 * d.size * this.parameterCount, DEFAULT_MEMORY_LIMIT, `the ${d.size} x ${this.parameterCount} Jacobian`,
+      'use a smaller width or data set (the kernels and steps never form it)');
     return native().jacobian(state(this), d);
   }
 
@@ -145,8 +162,8 @@ export class TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'hessian options', 'an object', o);
     requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes']);
     const curvature = o.curvature === undefined ? 'newton' : requireOneOf(o.curvature, 'curvature', ['newton', 'gauss-newton']);
-    requireDenseFits(this.parameterCount, o.memoryLimitBytes);
-    return native().curvature(state(this), d, curvature === 'newton' ? 0 : 1);
+    requireDenseFits(this.parameterCount, memoryLimit(o.memoryLimitBytes));
+    return native().curvature(state(this), d, curvature);
   }
 
   /** A new network with parameters theta + alpha * step. */
@@ -166,7 +183,7 @@ export class TwoLayerNet {
     requireFiniteEntries(next.W, 'W + alpha * step.W');
     requireFiniteEntries(next.b, 'b + alpha * step.b');
     requireFiniteEntries(next.c, 'c + alpha * step.c');
-    return new TwoLayerNet(next);
+    return new TwoLayerNet(CONSTRUCT, next);
   }
 
   /** The parameters in the flat neuron-major order of docs/MATH.md section 1. */
@@ -191,33 +208,14 @@ export function state(net: TwoLayerNet): NativeNet {
 }
 
 export function requireNet(value: unknown, name = 'net'): TwoLayerNet {
-  if (!(value instanceof TwoLayerNet)) throw invalid('E_ARGUMENT', name, 'a TwoLayerNet', value);
+  if (!(value instanceof TwoLayerNet) || !natives.has(value)) {
+    throw invalid('E_ARGUMENT', name, 'a TwoLayerNet (TwoLayerNet.create or fromParameters)', value);
+  }
   return value;
 }
 
-function gib(bytes: number): string {
-  return (bytes / 2 ** 30).toFixed(2);
-}
-
-function denseCap(limit: unknown): number {
-  return limit === undefined ? DEFAULT_DENSE_MEMORY_LIMIT : requireNumber(limit, 'memoryLimitBytes', { above: 0 });
-}
-
-/** Whether a dense P x P matrix fits under the cap (and LAPACK's 32-bit indices). */
+/** Whether a dense P x P matrix fits under the cap given as an option (memory.ts). */
 export function denseFits(parameterCount: number, limit: unknown): boolean {
-  return 8 * parameterCount * parameterCount <= denseCap(limit) && parameterCount <= 46340;
+  return denseFitsUnder(parameterCount, memoryLimit(limit));
 }
 
-/** E_TOO_LARGE unless a dense P x P matrix fits under the cap. */
-export function requireDenseFits(parameterCount: number, limit: unknown): void {
-  const cap = denseCap(limit);
-  const bytes = 8 * parameterCount * parameterCount;
-  if (!denseFits(parameterCount, limit)) {
-    throw new NntkError(
-      'E_TOO_LARGE',
-      `a dense ${parameterCount} x ${parameterCount} matrix needs ${gib(bytes)} GiB, over the limit of ${gib(cap)} GiB` +
-        (parameterCount > 46340 ? ' and past the 32-bit LAPACK index range' : '') +
-        "; use solver 'structured' (memory linear in the width) or raise memoryLimitBytes",
-    );
-  }
-}

@@ -1,11 +1,14 @@
 /**
  * Loads the compiled core (build/Release/nntk.node) and describes its raw interface. Everything
- * passed to it has been validated by the TypeScript layer first.
+ * passed to it has been validated by the TypeScript layer first (src/request.ts); the addon checks
+ * again with its strict reader (native/addon/args.hpp). This is the bottom of src/: it imports only
+ * the contract and the error class (test/contract.test.ts checks that nothing above is imported).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ActivationName, CurvatureName, SpectrumName } from './contract.js';
 import { NntkError } from './errors.js';
 
 /** A network as the addon reads it: sizes, the activation's index and the parameter arrays. */
@@ -13,7 +16,7 @@ export interface NativeNet {
   width: number;
   inputDim: number;
   beta: number;
-  activation: number;
+  activation: ActivationName;
   W: Float64Array;
   b: Float64Array;
   c: Float64Array;
@@ -25,9 +28,11 @@ export interface NativeData {
   y: Float64Array;
 }
 export interface NativeStepRequest {
-  curvature: number; // 0 newton, 1 gauss-newton
-  spectrum: number; // 0 none, 1 inertia, 2 extremal, 3 full
+  curvature: CurvatureName;
+  spectrum: SpectrumName;
   lambda: number;
+  /** Cap on every large buffer of the call (dense matrices, structured caches and scratch). */
+  memoryLimitBytes: number;
 }
 export interface Inertia {
   positive: number;
@@ -90,14 +95,21 @@ export interface NativeOneStepPoint {
   error?: string;
 }
 
+/** What the addon declares about itself (native/addon/contract.cpp). */
+export interface NativeContract {
+  enums: Record<string, string[]>;
+  limits: { maxParameterCount: number; maxDataValues: number };
+}
+
 export interface Addon {
   setErrorClass(ctor: typeof NntkError): void;
+  contract(): NativeContract;
   initialize(seed: number, width: number, inputDim: number): { W: Float64Array; b: Float64Array; c: Float64Array };
   predict(net: NativeNet, x: Float64Array): Float64Array;
   loss(net: NativeNet, data: NativeData): number;
   gradient(net: NativeNet, data: NativeData): Float64Array;
   jacobian(net: NativeNet, data: NativeData): Float64Array;
-  curvature(net: NativeNet, data: NativeData, curvature: number): Float64Array;
+  curvature(net: NativeNet, data: NativeData, curvature: CurvatureName): Float64Array;
   denseStepSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeStepOutcome;
   denseStep(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<NativeStepOutcome>;
   structuredStepSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeStepOutcome;
@@ -114,16 +126,19 @@ export interface Addon {
     options: Record<string, unknown>,
     state: Record<string, unknown>,
     onRecord: (record: never) => void,
-  ): { promise: Promise<{ W: Float64Array; b: Float64Array; c: Float64Array; stoppedBecause: string; state: import('./train.js').TrainState }>; cancel(): void };
-  oneStepGridSync(net: NativeNet, data: NativeData, curvature: number, lambdas: Float64Array, targets: Float64Array): NativeOneStepGrid;
-  oneStepGrid(net: NativeNet, data: NativeData, curvature: number, lambdas: Float64Array, targets: Float64Array): Promise<NativeOneStepGrid>;
+  ): { promise: Promise<{ W: Float64Array; b: Float64Array; c: Float64Array; stoppedBecause: string; state: Record<string, unknown> }>; cancel(): void };
+  oneStepGridSync(net: NativeNet, data: NativeData, curvature: CurvatureName, lambdas: Float64Array, targets: Float64Array): NativeOneStepGrid;
+  oneStepGrid(net: NativeNet, data: NativeData, curvature: CurvatureName, lambdas: Float64Array, targets: Float64Array): Promise<NativeOneStepGrid>;
   setThreads(n: number): void;
   getThreads(): number;
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
   tanhRate(n: number, passes: number, repeats: number): number;
-  ntkGramLimit(x: Float64Array, M: number, d: number, activation: number): Float64Array;
-  nntkGramLimit(x: Float64Array, M: number, d: number, activation: number, gamma: number): Float64Array;
+  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName): Float64Array;
+  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName): Promise<Float64Array>;
+  nntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Float64Array;
+  nntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Promise<Float64Array>;
+  symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,18 +7,22 @@
  * structured system per (data set, lambda) and takes both the step and the NNTK from it. The results
  * equal newtonStep + withStep + nntkGram per point, at a fraction of the cost.
  */
-import { type Dataset, nativeData, requireDataset } from './dataset.js';
+import { CURVATURES } from './contract.js';
+import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError, type NntkErrorCode } from './errors.js';
-import { requireNet, state, type TwoLayerNet } from './model.js';
+import { memoryLimit, requireFits } from './memory.js';
+import type { TwoLayerNet } from './model.js';
 import { native, type Inertia, type NativeOneStepGrid } from './native.js';
-import { CURVATURES, resolveLambda, type Curvature, type Regularization } from './system.js';
-import { invalid, isPlainObject, requireKnownKeys, requireOneOf } from './validate.js';
+import { type Curvature, options as readOptions, problem, type Regularization, resolveLambda } from './request.js';
+import { invalid, requireOneOf } from './validate.js';
 
 export interface OneStepGridOptions {
   /** One step per entry ({ gamma } or { lambda }, as in newtonStep). */
   regularizations: readonly Regularization[];
   /** Default 'newton', as in newtonStep. */
   curvature?: Curvature;
+  /** Cap on the results (one M x M NNTK per point) and buffers, in bytes (default 4 GiB). */
+  memoryLimitBytes?: number;
 }
 
 export interface OneStepGridPoint {
@@ -56,28 +60,27 @@ function sameInputs(a: Dataset, b: Dataset): boolean {
   return a.size === b.size && a.inputDim === b.inputDim && a.x.every((v, k) => Object.is(v, b.x[k]));
 }
 
-function prepare(netArg: unknown, dataArg: unknown, options: unknown) {
-  const net = requireNet(netArg);
+function prepare(netArg: unknown, dataArg: unknown, value: unknown) {
   const list = (Array.isArray(dataArg) ? dataArg : [dataArg]).map((d, k) => requireDataset(d, Array.isArray(dataArg) ? `data[${k}]` : 'data'));
   if (list.length === 0 || list.length > MAX_POINTS) throw invalid('E_ARGUMENT', 'data', `a Dataset or 1 to ${MAX_POINTS} Datasets`, dataArg);
   const first = list[0]!;
-  if (first.inputDim !== net.inputDim) {
-    throw new NntkError('E_SHAPE', `the data have inputDim ${first.inputDim} but the network has inputDim ${net.inputDim}`);
-  }
+  const { net, nativeNet, nativeData } = problem(netArg, first);
   list.forEach((d, k) => {
     if (!sameInputs(d, first)) throw new NntkError('E_SHAPE', `data[${k}] has other inputs x than data[0]; the data sets must share x (only y may differ)`);
   });
-  if (!isPlainObject(options)) throw invalid('E_ARGUMENT', 'oneStepGrid options', 'an object { regularizations, curvature? }', options);
-  requireKnownKeys(options, 'oneStepGrid options', ['regularizations', 'curvature']);
+  const options = readOptions(value, 'oneStepGrid options', ['regularizations', 'curvature', 'memoryLimitBytes'], '{ regularizations, curvature? }');
   const regs = options.regularizations;
   if (!Array.isArray(regs) || regs.length === 0 || regs.length > MAX_POINTS) {
     throw invalid('E_ARGUMENT', 'regularizations', `an array of 1 to ${MAX_POINTS} { gamma } or { lambda } objects`, regs);
   }
   const lambdas = Float64Array.from(regs, (r: unknown) => resolveLambda(r, net.width, net.beta));
   const curvature = requireOneOf(options.curvature ?? 'newton', 'curvature', CURVATURES);
+  const kernels = (list.length * lambdas.length + 1) * first.size ** 2;
+  requireFits(8 * kernels, memoryLimit(options.memoryLimitBytes), `${list.length * lambdas.length} NNTKs of ${first.size} x ${first.size}`,
+    'use fewer regularizations, data sets or data points per call');
   const targets = new Float64Array(list.length * first.size);
   list.forEach((d, k) => targets.set(d.y, k * first.size));
-  return [state(net), nativeData(first), CURVATURES.indexOf(curvature), lambdas, targets] as const;
+  return [nativeNet, nativeData, curvature, lambdas, targets] as const;
 }
 
 function toResult(raw: NativeOneStepGrid): OneStepGridResult {

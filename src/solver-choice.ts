@@ -7,11 +7,10 @@
  *               (3 passes over the M x N pre-activations), and about 100 extra sweeps for extremal
  *               eigenvalues by bisection.
  */
-import type { Spectrum } from './step.js';
+import { SPECTRA, type SpectrumName as Spectrum } from './contract.js';
 import { NntkError } from './errors.js';
 import { requireInteger, requireOneOf } from './validate.js';
 
-const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
 
 export interface SolverChoice {
   solver: 'dense' | 'structured';

@@ -3,14 +3,16 @@
  * inertia of the block-diagonal-plus-rank-M structure and bisection on shifted inertia
  * (docs/MATH.md section 4; native/core/structured_system.cpp).
  */
-import { type Dataset, nativeData } from './dataset.js';
-import { state, type TwoLayerNet } from './model.js';
+import type { Dataset } from './dataset.js';
+import type { TwoLayerNet } from './model.js';
 import { type Inertia, native, type NativeData, type NativeNet, type NativeStepRequest } from './native.js';
-import { CURVATURES, type Curvature, prepareSystem, type Regularization } from './system.js';
+import { type Curvature, nativeRequest, type Regularization, systemRequest } from './request.js';
 
 export interface CurvatureSpectrumOptions {
   regularization: Regularization;
   curvature?: Curvature;
+  /** Cap on the structured solver's buffers (default 4 GiB); J Q is kept between bisection steps only if it fits in min(1 GiB, this). */
+  memoryLimitBytes?: number;
 }
 export interface CurvatureSpectrum {
   /** Of C + lambda I. */
@@ -24,11 +26,8 @@ export interface CurvatureSpectrum {
 }
 
 function prepare(net: unknown, data: unknown, options: unknown): { args: [NativeNet, NativeData, NativeStepRequest]; lambda: number } {
-  const s = prepareSystem(net, data, options, 'curvatureSpectrum options', ['regularization', 'curvature']);
-  return {
-    args: [state(s.net), nativeData(s.data), { curvature: CURVATURES.indexOf(s.curvature), spectrum: 2, lambda: s.lambda }],
-    lambda: s.lambda,
-  };
+  const s = systemRequest(net, data, options, 'curvatureSpectrum options', ['regularization', 'curvature', 'memoryLimitBytes']);
+  return { args: [s.nativeNet, s.nativeData, nativeRequest(s, 'extremal')], lambda: s.lambda };
 }
 
 /**

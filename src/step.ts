@@ -5,17 +5,15 @@
  * 'dense' factors the P x P matrix (MATH.md section 4, dense route); 'structured' uses the
  * block-diagonal-plus-rank-M structure (Woodbury, O(M^2 P)); 'auto' picks by a cost model.
  */
-import { type Dataset, nativeData } from './dataset.js';
-import { NntkError } from './errors.js';
-import { denseFits, requireDenseFits, state, type TwoLayerNet } from './model.js';
+import type { Dataset } from './dataset.js';
+import type { TwoLayerNet } from './model.js';
 import { native, type NativeStepOutcome, type NativeStepRequest, type StepReport } from './native.js';
 import { type NetParameters, splitParameters } from './parameters.js';
-import { chooseSolver } from './solver-choice.js';
-import { CURVATURES, type Curvature, prepareSystem, type Regularization } from './system.js';
+import { type Curvature, nativeRequest, type Problem, type Regularization, resolveSolver, systemRequest } from './request.js';
 import { requireOneOf } from './validate.js';
 
 export type { Inertia, StepReport, StepTimings } from './native.js';
-export type { Curvature, Regularization } from './system.js';
+export type { Curvature, Regularization } from './request.js';
 
 export type Solver = 'auto' | 'dense' | 'structured';
 export type Spectrum = 'none' | 'inertia' | 'extremal' | 'full';
@@ -25,7 +23,7 @@ export interface StepOptions {
   curvature?: Curvature;
   solver?: Solver;
   spectrum?: Spectrum;
-  /** Cap on the dense P x P matrix in bytes (default 4 GiB); 'auto' turns to the structured solver past it. */
+  /** Cap on every large buffer in bytes (default 4 GiB): the dense P x P matrix, whose size makes 'auto' turn to the structured solver past it, and the structured solver's caches and scratch. */
   memoryLimitBytes?: number;
 }
 
@@ -38,44 +36,18 @@ export interface StepResult extends StepReport {
 
 const SOLVERS = ['auto', 'dense', 'structured'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
+const KEYS = ['regularization', 'curvature', 'solver', 'spectrum', 'memoryLimitBytes'] as const;
 
-interface PreparedStep {
-  net: TwoLayerNet;
-  data: Dataset;
+interface PreparedStep extends Problem {
   solver: 'dense' | 'structured';
   request: NativeStepRequest;
 }
 
 function prepare(netArg: unknown, dataArg: unknown, options: unknown): PreparedStep {
-  const { net, data, options: o, lambda, curvature } = prepareSystem(netArg, dataArg, options, 'step options', [
-    'regularization',
-    'curvature',
-    'solver',
-    'spectrum',
-    'memoryLimitBytes',
-  ]);
-  const requested = requireOneOf(o.solver ?? 'auto', 'solver', SOLVERS);
-  const spectrum = requireOneOf(o.spectrum ?? 'inertia', 'spectrum', SPECTRA);
-  if (requested === 'structured' && spectrum === 'full') {
-    throw new NntkError(
-      'E_UNSUPPORTED',
-      "spectrum 'full' needs every eigenvalue of a P x P matrix; use solver 'dense' (or 'auto'), or spectrum 'extremal'",
-    );
-  }
-  let solver: 'dense' | 'structured';
-  if (requested === 'auto') {
-    const fits = denseFits(net.parameterCount, o.memoryLimitBytes);
-    solver = chooseSolver(net.parameterCount, data.size, net.width, spectrum, fits).solver;
-  } else {
-    solver = requested;
-  }
-  if (solver === 'dense') requireDenseFits(net.parameterCount, o.memoryLimitBytes);
-  return {
-    net,
-    data,
-    solver,
-    request: { curvature: CURVATURES.indexOf(curvature), spectrum: SPECTRA.indexOf(spectrum), lambda },
-  };
+  const s = systemRequest(netArg, dataArg, options, 'step options', KEYS);
+  const spectrum = requireOneOf(s.options.spectrum ?? 'inertia', 'spectrum', SPECTRA);
+  const solver = resolveSolver(s, requireOneOf(s.options.solver ?? 'auto', 'solver', SOLVERS), spectrum);
+  return { ...s, solver, request: nativeRequest(s, spectrum) };
 }
 
 function toResult(p: PreparedStep, out: NativeStepOutcome): StepResult {
@@ -88,7 +60,7 @@ export async function newtonStep(net: TwoLayerNet, data: Dataset, o: StepOptions
   const p = prepare(net, data, o);
   const addon = native();
   const run = p.solver === 'dense' ? addon.denseStep : addon.structuredStep;
-  return toResult(p, await run(state(p.net), nativeData(p.data), p.request));
+  return toResult(p, await run(p.nativeNet, p.nativeData, p.request));
 }
 
 /** The blocking twin of newtonStep. */
@@ -96,5 +68,5 @@ export function newtonStepSync(net: TwoLayerNet, data: Dataset, o: StepOptions):
   const p = prepare(net, data, o);
   const addon = native();
   const run = p.solver === 'dense' ? addon.denseStepSync : addon.structuredStepSync;
-  return toResult(p, run(state(p.net), nativeData(p.data), p.request));
+  return toResult(p, run(p.nativeNet, p.nativeData, p.request));
 }

@@ -291,7 +291,7 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
       net: trained,
       history,
       stoppedBecause: out.stoppedBecause,
-      state: out.state,
+      state: out.state as unknown as TrainState,
       method: p.method,
       solver: p.solver,
       ...(p.componentNames ? { componentNames: p.componentNames } : {}),

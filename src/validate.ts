@@ -9,7 +9,12 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  if (typeof value === 'bigint') return `the BigInt ${value}n`;
+  if (typeof value === 'symbol') return 'a symbol';
+  if (ArrayBuffer.isView(value)) {
+    const tag = (value as unknown as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] ?? 'DataView';
+    return `${tag} of length ${(value as unknown as { length?: number }).length ?? value.byteLength}`;
+  }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (typeof value === 'function') return 'a function';
   return typeof value === 'object' ? 'an object' : typeof value;
@@ -70,9 +75,27 @@ export function requireOneOf<T extends string>(value: unknown, name: string, opt
   return value as T;
 }
 
+/**
+ * Whether value is a real Float64Array: a view over an ArrayBuffer (so not a Proxy or an object that
+ * merely inherits from Float64Array.prototype, which the native core could not read), from any realm.
+ */
+export function isFloat64Array(value: unknown): value is Float64Array {
+  if (!ArrayBuffer.isView(value)) return false;
+  try {
+    return (value as unknown as { [Symbol.toStringTag]: unknown })[Symbol.toStringTag] === 'Float64Array';
+  } catch {
+    return false;
+  }
+}
+
+/** A copy of a Float64Array; a detached one (which every copying method refuses) copies as empty. */
+export function copyOf(values: Float64Array): Float64Array {
+  return values.byteLength === 0 ? new Float64Array(0) : Float64Array.from(values);
+}
+
 /** A Float64Array of the given length (if given) whose entries are all finite. */
 export function requireFiniteArray(value: unknown, name: string, length?: number): Float64Array {
-  if (!(value instanceof Float64Array)) throw invalid('E_ARGUMENT', name, 'a Float64Array', value);
+  if (!isFloat64Array(value)) throw invalid('E_ARGUMENT', name, 'a Float64Array', value);
   if (length !== undefined && value.length !== length) {
     throw invalid('E_SHAPE', name, `a Float64Array of length ${length}`, value);
   }

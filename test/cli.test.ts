@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasets, newtonStepSync, nntkGramLimit, nntkGramSync, relativeFrobeniusError, TwoLayerNet } from '../src/index.js';
+import { datasets, newtonStepSync, nntkGramLimitSync, nntkGramSync, relativeFrobeniusError, TwoLayerNet } from '../src/index.js';
 import { proxySeed } from '../src/experiments/paper-grid.js';
 import { checkReportInBrowser, findChromium } from './browser.js';
 
@@ -151,7 +151,7 @@ describe('nntk reproduce all at a tiny scale', () => {
       for (let i = 0; i < net.width; i++) max = Math.max(max, Math.hypot(step.step.W[i]!, step.step.b[i]!, step.step.c[i]!));
       expect(rel(Number(row.max_neuron_update), max)).toBeLessThan(1e-6);
       const K = nntkGramSync(net, data, { regularization: { gamma }, curvature: 'gauss-newton' });
-      const limit = nntkGramLimit(data, { gamma });
+      const limit = nntkGramLimitSync(data, { gamma });
       expect(rel(Number(row.nntk_error), relativeFrobeniusError(K, limit))).toBeLessThan(1e-6);
       // The linearized losses: f_0 + K (y - f_0), by hand.
       const f0 = net.predict(data.x);

@@ -3,6 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Dataset, datasets } from '../src/index.js';
+import { bad } from './fixtures/bad-input.js';
+import { expectCode } from './helpers.js';
 
 describe('Dataset.create', () => {
   it('takes flat x with inputDim (default 1) and keeps row-major order', () => {
@@ -74,5 +76,60 @@ describe('the paper data sets', () => {
     const a = datasets.paperFigure3();
     a.y.fill(0);
     expect(datasets.paperFigure3().y[5]).not.toBe(0);
+  });
+});
+
+describe('Dataset.create: bad input', () => {
+  it('wrong shape: x and y disagree, ragged rows, empty rows, empty y, inputDim against rows', () => {
+    expectCode(() => Dataset.create({ x: [1, 2, 3], y: [1, 2] }), 'E_SHAPE');
+    expectCode(() => Dataset.create({ x: new Float64Array(5), y: new Float64Array(2), inputDim: 2 }), 'E_SHAPE');
+    expectCode(() => Dataset.create({ x: [[1, 2], [3]], y: [1, 2] }), 'E_SHAPE');
+    expectCode(() => Dataset.create({ x: [[], []], y: [1, 2] }), 'E_SHAPE');
+    expectCode(() => Dataset.create({ x: [], y: [] }), 'E_SHAPE');
+    expectCode(() => Dataset.create({ x: [[1, 2]], y: [1], inputDim: 3 }), 'E_SHAPE');
+  });
+  it('NaN / Infinity in x or y', () => {
+    expectCode(() => Dataset.create({ x: [1, Number.NaN], y: [1, 2] }), 'E_NONFINITE');
+    expectCode(() => Dataset.create({ x: Float64Array.of(1, 2), y: Float64Array.of(1, Number.POSITIVE_INFINITY) }), 'E_NONFINITE');
+    expectCode(() => Dataset.create({ x: [[1, Number.NEGATIVE_INFINITY]], y: [1] }), 'E_NONFINITE');
+  });
+  it('NaN / Infinity as inputDim', () => {
+    expectCode(() => Dataset.create({ x: [1, 2], y: [1, 2], inputDim: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => Dataset.create({ x: [1, 2], y: [1, 2], inputDim: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+  });
+  it('zero, negative or fractional inputDim', () => {
+    expectCode(() => Dataset.create({ x: [1, 2], y: [1, 2], inputDim: 0 }), 'E_ARGUMENT');
+    expectCode(() => Dataset.create({ x: [1, 2], y: [1, 2], inputDim: -1 }), 'E_ARGUMENT');
+    expectCode(() => Dataset.create({ x: [1, 2], y: [1, 2], inputDim: 0.5 }), 'E_ARGUMENT');
+  });
+  it('wrong types', () => {
+    expectCode(() => Dataset.create(bad(undefined)), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad(null)), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad([1, 2])), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ x: 'abc', y: [1] })), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ x: [1], y: new Float32Array(1) })), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ x: ['1'], y: [1] })), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ x: [[1, '2']], y: [1] })), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ x: [1], y: [1], inputDim: '1' })), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ y: [1] })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    const e = expectCode(() => Dataset.create(bad({ x: [1], y: [1], inputdim: 1 })), 'E_ARGUMENT');
+    expect(e.message).toMatch(/inputdim/);
+  });
+});
+
+describe('datasets.paperFigure1: bad input', () => {
+  it('NaN / Infinity frequency', () => {
+    expectCode(() => datasets.paperFigure1({ frequency: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => datasets.paperFigure1({ frequency: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+  });
+  it('wrong types', () => {
+    expectCode(() => datasets.paperFigure1(bad({ frequency: '5' })), 'E_ARGUMENT');
+    expectCode(() => datasets.paperFigure1(bad(5)), 'E_ARGUMENT');
+    expectCode(() => datasets.paperFigure1(bad(null)), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    expectCode(() => datasets.paperFigure1(bad({ freq: 5 })), 'E_ARGUMENT');
   });
 });

@@ -3,9 +3,9 @@
  * coverage of the 95% intervals over seeded repetitions, Student's t quantile against tables, and
  * bad input (one kind per test). All data are generated from fixed seeds; no timing assertions.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NntkError } from '../src/errors.js';
-import { fitExponentialRate, fitPowerLaw, studentTQuantile } from '../src/fitting.js';
+import { fitExponentialRate, fitPowerLaw, studentTQuantile } from '../src/fitting/index.js';
 import { rng } from './helpers.js';
 
 // Type escape for deliberately wrong calls.
@@ -210,6 +210,57 @@ describe('fitExponentialRate', () => {
     expect(auto / reps).toBeLessThanOrEqual(0.99);
     expect(given / reps).toBeGreaterThanOrEqual(0.9);
     expect(given / reps).toBeLessThanOrEqual(0.99);
+  });
+});
+
+describe('no state shared between calls', () => {
+  /** 20000 values: a warm-up to `start` at rate 0.02, `length` values at `rate`, then a floor 7 units lower. */
+  function longSeries(seed: number, start: number, length: number, rate: number): Float64Array {
+    const r = rng(seed);
+    const values = new Float64Array(20_000);
+    const end = -0.02 * start - rate * (length - 1);
+    for (let k = 0; k < values.length; k++) {
+      const y = k <= start ? -0.02 * k : -0.02 * start - rate * (k - start);
+      values[k] = k < start + length ? Math.exp(y + 0.01 * gauss(r)) : Math.exp(end - 7) * (1 + 0.5 * r());
+    }
+    return values;
+  }
+
+  it('interleaved long and short fits equal the same fits made each in a fresh module instance', async () => {
+    // Pairs of the same length with different data, so that state keyed on the size would show.
+    const long = longSeries(11, 10, 50, 1.2);
+    const longB = longSeries(12, 3000, 5000, 0.01);
+    const longX = Float64Array.from({ length: long.length }, (_, k) => 0.01 * k * k);
+    const short = warmupAndFloor(12, 0.05, 0.15, (q) => 1e-16 * (1 + 0.5 * (q() - 0.5)));
+    const shortB = warmupAndFloor(13, 1.0, 0.3, () => 0);
+    const calls: [string, (m: typeof import('../src/fitting/index.js')) => unknown][] = [
+      ['long', (m) => m.fitExponentialRate(long)],
+      ['short', (m) => m.fitExponentialRate(short)],
+      ['long, other data', (m) => m.fitExponentialRate(longB)],
+      ['short, other data', (m) => m.fitExponentialRate(shortB)],
+      ['long, x', (m) => m.fitExponentialRate(long, { x: longX })],
+      ['short, window', (m) => m.fitExponentialRate(short, { window: [25, 200] })],
+      ['power', (m) => m.fitPowerLaw([10, 10, 100, 100, 1000, 1000], [1, 1.1, 0.31, 0.33, 0.1, 0.098], { bootstrap: 50 })],
+    ];
+    // Separate: every call alone, in a module instance that has run nothing else.
+    const separate: unknown[] = [];
+    for (const [, call] of calls) {
+      vi.resetModules();
+      separate.push(call(await import('../src/fitting/index.js')));
+    }
+    // Interleaved in one more fresh instance: mixed long and short, each series before and after the others.
+    vi.resetModules();
+    const shared = await import('../src/fitting/index.js');
+    for (const k of [2, 0, 1, 3, 4, 5, 6, 5, 4, 3, 2, 1, 0, 1, 0, 3, 2]) {
+      const [name, call] = calls[k]!;
+      expect(call(shared), name).toEqual(separate[k]);
+    }
+    // The fits of equal-length series differ (the comparison is not vacuous).
+    const rate = (k: number): number => (separate[k] as { rate: number }).rate;
+    expect(Math.abs(rate(0) - 1.2)).toBeLessThan(0.05);
+    expect(Math.abs(rate(2) - 0.01)).toBeLessThan(1e-4);
+    expect(Math.abs(rate(1) - 0.15)).toBeLessThan(0.01);
+    expect(Math.abs(rate(3) - 0.3)).toBeLessThan(0.01);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   datasets,
   estimateCosts,
   linearizedTrajectory,
-  nntkGramLimit,
+  nntkGramLimitSync,
   nntkGramSync,
   oneStepLoss,
   relativeFrobeniusError,
@@ -104,7 +104,7 @@ describe('one-step loss and kernel limits (Remark 6, Theorem 7)', () => {
 
   it('the finite-width Gauss-Newton NNTK approaches the limit B* (B* + gamma I)^-1', () => {
     const gamma = 0.1;
-    const limit = nntkGramLimit(data, { gamma });
+    const limit = nntkGramLimitSync(data, { gamma });
     const error = (width: number, seed: number) =>
       relativeFrobeniusError(nntkGramSync(TwoLayerNet.create({ width, inputDim: 1, seed }), data, { regularization: { gamma }, curvature: 'gauss-newton' }), limit);
     const narrow = [1, 2, 3].map((s) => error(1000, s)).reduce((a, b) => a + b) / 3;

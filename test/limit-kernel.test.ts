@@ -1,11 +1,12 @@
 /**
  * The infinite-width kernels B* and NNTK* = B* (B* + gamma I)^-1 (docs/MATH.md section 5), checked
  * against closed forms (erf, sin), an independent trapezoidal integration (every activation), Monte
- * Carlo at large width (N^(2 beta - 1) J J^T / M of random networks) and a direct solve.
+ * Carlo at large width (N^(2 beta - 1) J J^T / M of random networks) and a direct solve; the Promise
+ * versions against the ...Sync twins, with the event loop free while they run.
  */
 import { describe, expect, test } from 'vitest';
-import { type Activation, ACTIVATIONS, Dataset, getThreads, setThreads, TwoLayerNet } from '../src/index.js';
-import { nntkGramLimit, ntkGramLimit } from '../src/limit.js';
+import { type Activation, ACTIVATIONS, Dataset, datasets, getThreads, NntkError, setThreads, TwoLayerNet } from '../src/index.js';
+import { nntkGramLimit, nntkGramLimitSync, ntkGramLimit, ntkGramLimitSync } from '../src/limit.js';
 import { native } from '../src/native.js';
 import { expectCode, jacobiEigenvalues, maxAbs, normalCdf, relativeError, rng, sigmaRef, uniforms } from './helpers.js';
 
@@ -132,7 +133,7 @@ function solve(Ain: Float64Array, Rin: Float64Array, n: number, m: number): Floa
   return X;
 }
 
-describe('ntkGramLimit', () => {
+describe('ntkGramLimitSync', () => {
   test.each([
     ['erf', 1],
     ['erf', 3],
@@ -145,7 +146,7 @@ describe('ntkGramLimit', () => {
       [12, d === 1 ? 3 : 1.7],
     ] as const) {
       const data = points(seed, 12, d, r);
-      const B = ntkGramLimit(data, { activation: act });
+      const B = ntkGramLimitSync(data, { activation: act });
       expect(B.length).toBe(144);
       expect(isSymmetric(B, 12)).toBe(true);
       expect(relativeError(B, gramFrom(data, closedForms[act]!))).toBeLessThan(1e-12);
@@ -155,17 +156,17 @@ describe('ntkGramLimit', () => {
   test.each(ACTIVATIONS.map((a) => [a]))('matches an independent trapezoidal integration for %s', (act) => {
     // |x| <= sqrt(3) * 0.9: the trapezoid with h = 0.1, L = 9 is then exact to ~1e-16.
     const data = points(21, 4, 3, 0.9);
-    const B = ntkGramLimit(data, { activation: act });
+    const B = ntkGramLimitSync(data, { activation: act });
     expect(relativeError(B, gramFrom(data, trapezoid(act, 0.1, 9)))).toBeLessThan(1e-12);
   });
 
   test('the default activation is tanh, and the 1/M factor is there', () => {
     const data = points(31, 5, 2, 1);
-    const B = ntkGramLimit(data);
-    expect(Array.from(B)).toEqual(Array.from(ntkGramLimit(data, { activation: 'tanh' })));
+    const B = ntkGramLimitSync(data);
+    expect(Array.from(B)).toEqual(Array.from(ntkGramLimitSync(data, { activation: 'tanh' })));
     // Duplicating every point halves each entry (1/M with M doubled) and repeats the blocks.
     const twice = Dataset.create({ x: Float64Array.from([...data.x, ...data.x]), y: new Float64Array(10), inputDim: 2 });
-    const B2 = ntkGramLimit(twice);
+    const B2 = ntkGramLimitSync(twice);
     for (let i = 0; i < 10; i++) {
       for (let j = 0; j < 10; j++) {
         expect(B2[i * 10 + j]! * 2).toBeCloseTo(B[(i % 5) * 5 + (j % 5)]!, 14);
@@ -175,10 +176,10 @@ describe('ntkGramLimit', () => {
 
   test('is continuous at coincident points and positive semidefinite', () => {
     const data = Dataset.create({ x: [0.3, -0.2, 0.3 + 1e-9, -0.2, 1.1, 0.4], y: [0, 0, 0], inputDim: 2 });
-    const B = ntkGramLimit(data);
+    const B = ntkGramLimitSync(data);
     expect(Math.abs(B[1]! - B[0]!)).toBeLessThan(1e-9 * B[0]!);
     expect(Math.abs(B[4]! - B[0]!)).toBeLessThan(1e-9 * B[0]!);
-    const wide = ntkGramLimit(points(41, 20, 1, 1));
+    const wide = ntkGramLimitSync(points(41, 20, 1, 1));
     expect(jacobiEigenvalues(wide, 20)[0]!).toBeGreaterThan(-1e-14 * maxAbs(wide));
   });
 
@@ -187,9 +188,9 @@ describe('ntkGramLimit', () => {
     const before = getThreads();
     try {
       setThreads(1);
-      const one = ntkGramLimit(data, { activation: 'silu' });
+      const one = ntkGramLimitSync(data, { activation: 'silu' });
       setThreads(3);
-      expect(Array.from(ntkGramLimit(data, { activation: 'silu' }))).toEqual(Array.from(one));
+      expect(Array.from(ntkGramLimitSync(data, { activation: 'silu' }))).toEqual(Array.from(one));
     } finally {
       setThreads(before);
     }
@@ -201,7 +202,7 @@ describe('ntkGramLimit', () => {
       const M = 6;
       const x = Float64Array.from({ length: M }, (_, m) => -1.5 + (3 * m) / (M - 1));
       const data = Dataset.create({ x, y: new Float64Array(M), inputDim: 1 });
-      const Bstar = ntkGramLimit(data, { activation });
+      const Bstar = ntkGramLimitSync(data, { activation });
       const error = (width: number, seed: number): number => {
         const net = TwoLayerNet.create({ width, inputDim: 1, seed, activation });
         const J = net.jacobian(data);
@@ -232,7 +233,7 @@ describe('ntkGramLimit', () => {
   );
 });
 
-describe('nntkGramLimit', () => {
+describe('nntkGramLimitSync', () => {
   test.each([
     ['tanh', 1e-1],
     ['tanh', 1e-3],
@@ -240,8 +241,8 @@ describe('nntkGramLimit', () => {
   ] as const)('equals B* (B* + gamma I)^-1 for %s, gamma = %s; symmetric with eigenvalues in (0, 1)', (activation, gamma) => {
     const M = 8;
     const data = points(51, M, 2, 1);
-    const B = ntkGramLimit(data, { activation });
-    const K = nntkGramLimit(data, { activation, gamma });
+    const B = ntkGramLimitSync(data, { activation });
+    const K = nntkGramLimitSync(data, { activation, gamma });
     expect(isSymmetric(K, M)).toBe(true);
     const A = Float64Array.from(B);
     for (let k = 0; k < M; k++) A[k * M + k] = A[k * M + k]! + gamma;
@@ -259,12 +260,12 @@ describe('nntkGramLimit', () => {
 
   test('gamma = 0 gives the identity when B* is positive definite, E_SINGULAR when it is not', () => {
     const data = Dataset.create({ x: [-1, 0, 1], y: [0, 0, 0] });
-    const K = nntkGramLimit(data, { gamma: 0 });
+    const K = nntkGramLimitSync(data, { gamma: 0 });
     expect(relativeError(K, Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]))).toBeLessThan(1e-10);
     const repeated = Dataset.create({ x: [0.5, 0.5, 1], y: [0, 0, 0] });
-    const e = expectCode(() => nntkGramLimit(repeated, { gamma: 0 }), 'E_SINGULAR');
+    const e = expectCode(() => nntkGramLimitSync(repeated, { gamma: 0 }), 'E_SINGULAR');
     expect(e.message).toMatch(/gamma > 0/);
-    expect(nntkGramLimit(repeated, { gamma: 1e-3 }).every(Number.isFinite)).toBe(true);
+    expect(nntkGramLimitSync(repeated, { gamma: 1e-3 }).every(Number.isFinite)).toBe(true);
   });
 });
 
@@ -272,33 +273,108 @@ describe('argument checks', () => {
   const data = points(61, 3, 1, 1);
 
   test('ntkGramLimit rejects bad arguments', () => {
-    expectCode(() => ntkGramLimit(null as unknown as Dataset), 'E_ARGUMENT');
-    expectCode(() => ntkGramLimit({ x: [1], y: [1] } as unknown as Dataset), 'E_ARGUMENT');
-    expectCode(() => ntkGramLimit(data, 5 as unknown as object), 'E_ARGUMENT');
-    expectCode(() => ntkGramLimit(data, { activation: 'relu' as Activation }), 'E_ARGUMENT');
-    expectCode(() => ntkGramLimit(data, { activation: 3 as unknown as Activation }), 'E_ARGUMENT');
-    const e = expectCode(() => ntkGramLimit(data, { actvation: 'tanh' } as unknown as object), 'E_ARGUMENT');
+    expectCode(() => ntkGramLimitSync(null as unknown as Dataset), 'E_ARGUMENT');
+    expectCode(() => ntkGramLimitSync({ x: [1], y: [1] } as unknown as Dataset), 'E_ARGUMENT');
+    expectCode(() => ntkGramLimitSync(data, 5 as unknown as object), 'E_ARGUMENT');
+    expectCode(() => ntkGramLimitSync(data, { activation: 'relu' as Activation }), 'E_ARGUMENT');
+    expectCode(() => ntkGramLimitSync(data, { activation: 3 as unknown as Activation }), 'E_ARGUMENT');
+    const e = expectCode(() => ntkGramLimitSync(data, { actvation: 'tanh' } as unknown as object), 'E_ARGUMENT');
     expect(e.message).toMatch(/unknown option 'actvation'/);
   });
 
   test('nntkGramLimit rejects bad arguments', () => {
-    expectCode(() => nntkGramLimit(data, { gamma: Number.NaN }), 'E_NONFINITE');
-    expectCode(() => nntkGramLimit(data, { gamma: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
-    expectCode(() => nntkGramLimit(data, { gamma: -1e-3 }), 'E_ARGUMENT');
-    expectCode(() => nntkGramLimit(data, { gamma: '0.1' as unknown as number }), 'E_ARGUMENT');
-    expectCode(() => nntkGramLimit(data, {} as { gamma: number }), 'E_ARGUMENT');
-    expectCode(() => nntkGramLimit(data, undefined as unknown as { gamma: number }), 'E_ARGUMENT');
-    expectCode(() => nntkGramLimit(data, { gamma: 0.1, lambda: 1 } as unknown as { gamma: number }), 'E_ARGUMENT');
-    expectCode(() => nntkGramLimit(data, { gamma: 0.1, activation: 'relu' as Activation }), 'E_ARGUMENT');
-    expectCode(() => nntkGramLimit([] as unknown as Dataset, { gamma: 0.1 }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync(data, { gamma: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => nntkGramLimitSync(data, { gamma: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+    expectCode(() => nntkGramLimitSync(data, { gamma: -1e-3 }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync(data, { gamma: '0.1' as unknown as number }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync(data, {} as { gamma: number }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync(data, undefined as unknown as { gamma: number }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync(data, { gamma: 0.1, lambda: 1 } as unknown as { gamma: number }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync(data, { gamma: 0.1, activation: 'relu' as Activation }), 'E_ARGUMENT');
+    expectCode(() => nntkGramLimitSync([] as unknown as Dataset, { gamma: 0.1 }), 'E_ARGUMENT');
   });
 
   test('the raw addon guards its own arguments', () => {
     const addon = native();
-    expectCode(() => addon.ntkGramLimit(new Float64Array(3), 2, 1, 0), 'E_SHAPE');
-    expectCode(() => addon.ntkGramLimit(new Float64Array(2), 2, 1, 7), 'E_ARGUMENT');
-    expectCode(() => addon.ntkGramLimit([1, 2] as unknown as Float64Array, 2, 1, 0), 'E_ARGUMENT');
-    expectCode(() => addon.nntkGramLimit(new Float64Array(2), 2, 1, 0, -1), 'E_ARGUMENT');
-    expectCode(() => addon.nntkGramLimit(new Float64Array(2), 0, 1, 0, 1), 'E_ARGUMENT');
+    // Both twins check synchronously, before any work is queued.
+    for (const sync of [true, false]) {
+      const ntk = sync ? addon.ntkGramLimitSync : addon.ntkGramLimit;
+      const nntk = sync ? addon.nntkGramLimitSync : addon.nntkGramLimit;
+      expectCode(() => ntk(new Float64Array(3), 2, 1, 'tanh'), 'E_SHAPE');
+      expectCode(() => ntk(new Float64Array(2), 2, 1, 'relu' as Activation), 'E_ARGUMENT');
+      expectCode(() => ntk([1, 2] as unknown as Float64Array, 2, 1, 'tanh'), 'E_ARGUMENT');
+      expectCode(() => nntk(new Float64Array(2), 2, 1, 'tanh', -1), 'E_ARGUMENT');
+      expectCode(() => nntk(new Float64Array(2), 0, 1, 'tanh', 1), 'E_ARGUMENT');
+    }
+  });
+});
+
+/** The code of the NntkError a promise rejects with. */
+async function rejectionCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(NntkError);
+    return (e as NntkError).code;
+  }
+  throw new Error('the promise resolved');
+}
+
+describe('ntkGramLimit and nntkGramLimit (Promises)', () => {
+  test('resolve to exactly the ...Sync results, also when several run at once', async () => {
+    const data = points(81, 24, 2, 2);
+    const B = ntkGramLimitSync(data, { activation: 'gelu' });
+    const K = nntkGramLimitSync(data, { activation: 'gelu', gamma: 1e-2 });
+    const [b1, k1, b2, k2] = await Promise.all([
+      ntkGramLimit(data, { activation: 'gelu' }),
+      nntkGramLimit(data, { activation: 'gelu', gamma: 1e-2 }),
+      ntkGramLimit(data, { activation: 'gelu' }),
+      nntkGramLimit(data, { activation: 'gelu', gamma: 1e-2 }),
+    ]);
+    for (const b of [b1!, b2!]) expect(Array.from(b)).toEqual(Array.from(B));
+    for (const k of [k1!, k2!]) expect(Array.from(k)).toEqual(Array.from(K));
+    expect(Array.from(K)).not.toEqual(Array.from(B));
+  });
+
+  test('leave the event loop free while the Figure 3 kernel (M = 128) is computed', async () => {
+    const data = datasets.paperFigure3();
+    let ticks = 0;
+    let settled = false;
+    const timer = setInterval(() => {
+      if (!settled) ticks++;
+    }, 5);
+    let B: Float64Array;
+    try {
+      const promise = ntkGramLimit(data);
+      expect(ticks).toBe(0); // the call returned before any timer could run
+      B = await promise;
+      settled = true;
+    } finally {
+      clearInterval(timer);
+    }
+    // A blocked loop lets the timer fire at most once, after the work has ended.
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    expect(Array.from(B)).toEqual(Array.from(ntkGramLimitSync(data)));
+  });
+
+  test('work on a copy of x: overwriting it right after the call changes nothing', async () => {
+    const data = points(91, 10, 1, 2);
+    const x = Float64Array.from(data.x);
+    const addon = native();
+    const pending = addon.nntkGramLimit(x, 10, 1, 'tanh', 1e-3);
+    x.fill(0);
+    const K = await pending;
+    expect(Array.from(K)).toEqual(Array.from(nntkGramLimitSync(data, { gamma: 1e-3 })));
+  });
+
+  test('reject with the codes the ...Sync twins throw', async () => {
+    const data = points(61, 3, 1, 1);
+    expect(await rejectionCode(ntkGramLimit(null as unknown as Dataset))).toBe('E_ARGUMENT');
+    expect(await rejectionCode(ntkGramLimit(data, { activation: 'relu' as Activation }))).toBe('E_ARGUMENT');
+    expect(await rejectionCode(nntkGramLimit(data, { gamma: Number.NaN }))).toBe('E_NONFINITE');
+    expect(await rejectionCode(nntkGramLimit(data, { gamma: -1 }))).toBe('E_ARGUMENT');
+    // A failure inside the worker: B* + 0 I singular for a repeated point.
+    const repeated = Dataset.create({ x: [0.5, 0.5, 1], y: [0, 0, 0] });
+    expect(await rejectionCode(nntkGramLimit(repeated, { gamma: 0 }))).toBe('E_SINGULAR');
   });
 });

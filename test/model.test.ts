@@ -3,9 +3,13 @@
  * (docs/MATH.md sections 1-2), plus the bookkeeping of parameters, fromParameters and withStep.
  */
 import { describe, expect, it } from 'vitest';
-import { Dataset, TwoLayerNet, datasets } from '../src/index.js';
+import { Dataset, NntkError, TwoLayerNet, datasets } from '../src/index.js';
+import { MAX_PARAMETER_COUNT } from '../src/model.js';
+import { native } from '../src/native.js';
+import { bad, data, net, net3, overflowData, overflowing, params } from './fixtures/bad-input.js';
 import {
   centralDifference,
+  expectCode,
   flatten,
   matTVec,
   maxAbs,
@@ -254,5 +258,257 @@ describe('hessian', () => {
     const A = big.hessian(fig);
     expect(A.length).toBe(90 * 90);
     for (let i = 0; i < 90; i++) for (let j = 0; j < i; j++) expect(A[i * 90 + j]).toBe(A[j * 90 + i]);
+  });
+});
+
+describe('construction: hostile input never reaches the core unchecked', () => {
+  type Any = any;
+  const code = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(NntkError);
+      return (e as NntkError).code;
+    }
+    return 'no error';
+  };
+
+  it('widths whose parameters cannot be allocated are refused with E_TOO_LARGE before allocating', () => {
+    expect(code(() => TwoLayerNet.create({ width: 1e9, inputDim: 2, seed: 1 }))).toBe('E_TOO_LARGE');
+    expect(code(() => TwoLayerNet.create({ width: 2 ** 31 - 1, inputDim: 1, seed: 1 }))).toBe('E_TOO_LARGE');
+    expect(code(() => TwoLayerNet.create({ width: 2 ** 26, inputDim: 7, seed: 1 }))).toBe('E_TOO_LARGE');  // 2^26 * 9 > 2^29
+    expect(code(() => TwoLayerNet.create({ width: Number.MAX_SAFE_INTEGER, inputDim: 1, seed: 1 }))).toBe('E_TOO_LARGE');
+    expect(TwoLayerNet.create({ width: 2 ** 20, inputDim: 1, seed: 1 }).parameterCount).toBe(3 * 2 ** 20);
+    expect(MAX_PARAMETER_COUNT).toBe(2 ** 29);
+  });
+
+  it('the constructor is not public: new and Reflect.construct give NntkError', () => {
+    const state = { width: 2 ** 33, inputDim: 2 ** 31, beta: 0.5, activation: 'tanh', W: new Float64Array(0), b: new Float64Array(0), c: new Float64Array(0) };
+    expect(code(() => new (TwoLayerNet as Any)(state))).toBe('E_ARGUMENT');
+    expect(code(() => Reflect.construct(TwoLayerNet, [state]))).toBe('E_ARGUMENT');
+    expect(code(() => new (Dataset as Any)(new Float64Array(0), new Float64Array(0), 1))).toBe('E_ARGUMENT');
+  });
+
+  it('objects that only look like networks or data sets are refused', () => {
+    const data = datasets.paperFigure1();
+    const fake = Object.create(TwoLayerNet.prototype) as TwoLayerNet;
+    expect(code(() => fake.loss(data))).toBe('E_ARGUMENT');
+    const net = TwoLayerNet.create({ width: 3, inputDim: 1, seed: 1 });
+    expect(code(() => net.loss(Object.create(Dataset.prototype)))).toBe('E_ARGUMENT');
+  });
+
+  it('the raw addon refuses inconsistent sizes (overflowing products, empty data) with NntkError', () => {
+    const addon = native();
+    const empty = new Float64Array(0);
+    const huge = { width: 2 ** 33, inputDim: 2 ** 31, beta: 0.5, activation: 'tanh', W: empty, b: empty, c: empty };
+    const data = { size: 1, inputDim: 2 ** 31, x: empty, y: new Float64Array(1) };
+    expect(code(() => addon.loss(huge as Any, data))).toBe('E_ARGUMENT');  // width above the limit
+    const wrapped = { width: 2 ** 28, inputDim: 2 ** 36, beta: 0.5, activation: 'tanh', W: empty, b: empty, c: empty };
+    expect(code(() => addon.gradient(wrapped as Any, data))).toBe('E_ARGUMENT');
+    const net = { width: 2, inputDim: 1, beta: 0.5, activation: 'tanh', W: new Float64Array(2), b: new Float64Array(2), c: new Float64Array(2) };
+    const none = { size: 0, inputDim: 1, x: empty, y: empty };
+    expect(code(() => addon.loss(net as Any, none))).toBe('E_SHAPE');
+    expect(code(() => addon.ntkGramSync(net as Any, none, { curvature: 'newton', spectrum: 'none', lambda: 0, memoryLimitBytes: 1e9 }))).toBe('E_SHAPE');
+    expect(code(() => addon.loss({ ...net, W: new Float64Array(3) } as Any, { size: 1, inputDim: 1, x: new Float64Array(1), y: new Float64Array(1) }))).toBe('E_SHAPE');
+    expect(code(() => addon.loss({ ...net, W: new Int8Array(2) } as Any, { size: 1, inputDim: 1, x: new Float64Array(1), y: new Float64Array(1) }))).toBe('E_ARGUMENT');
+    expect(code(() => addon.loss({ ...net, extra: 1 } as Any, { size: 1, inputDim: 1, x: new Float64Array(1), y: new Float64Array(1) }))).toBe('E_ARGUMENT');
+    expect(code(() => addon.loss(net as Any, { size: 1, inputDim: 2, x: new Float64Array(2), y: new Float64Array(1) }))).toBe('E_SHAPE');
+    expect(code(() => addon.initialize(1, 2 ** 40, 1))).toBe('E_ARGUMENT');
+    expect(code(() => addon.initialize(1, 2 ** 28, 2))).toBe('E_TOO_LARGE');
+  });
+
+  it('Proxy-wrapped and detached typed arrays are refused with NntkError', () => {
+    const net = TwoLayerNet.create({ width: 3, inputDim: 1, seed: 1 });
+    const proxy = new Proxy(new Float64Array(4), {});
+    expect(code(() => net.predict(proxy))).toBe('E_ARGUMENT');
+    expect(code(() => Dataset.create({ x: proxy, y: [1, 2, 3, 4] }))).toBe('E_ARGUMENT');
+    expect(code(() => TwoLayerNet.fromParameters({ W: proxy, b: new Float64Array(4), c: new Float64Array(4), beta: 0.5 }))).toBe('E_ARGUMENT');
+    const detached = new Float64Array(4);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(net.predict(detached)).toEqual(new Float64Array(0));  // a detached view reads as zero rows
+    expect(code(() => Dataset.create({ x: detached, y: [1, 2, 3, 4] }))).toBe('E_SHAPE');
+    expect(code(() => TwoLayerNet.fromParameters({ W: detached, b: detached, c: detached, beta: 0.5 }))).toBe('E_SHAPE');
+  });
+
+  it("tanh' keeps its relative accuracy far in the tails (1 - tanh^2 would be exactly 0 past |z| ~ 19)", () => {
+    // One neuron with w = 0, b = z: the b-column of the Jacobian is N^-beta c tanh'(z) = c sech^2(z).
+    for (const z of [3, 10, 19.5, 25, -30]) {
+      const net = TwoLayerNet.fromParameters({ W: Float64Array.of(0), b: Float64Array.of(z), c: Float64Array.of(1), beta: 0 });
+      const J = net.jacobian(Dataset.create({ x: [0.5], y: [0] }));
+      const exact = 4 * Math.exp(-2 * Math.abs(z)) / (1 + Math.exp(-2 * Math.abs(z))) ** 2;
+      expect(Math.abs(J[1]! - exact) / exact, `z = ${z}`).toBeLessThan(1e-14);
+    }
+  });
+});
+
+describe('TwoLayerNet.create: bad input', () => {
+  const ok = { width: 3, inputDim: 2, seed: 1 };
+  it('zero, negative or fractional sizes and seeds', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, width: 0 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, width: -5 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, width: 2.5 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, inputDim: 0 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, inputDim: -1 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, seed: -1 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, seed: 0.5 }), 'E_ARGUMENT');
+  });
+  it('beta out of [0, 1]', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: 1.5 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: -0.1 }), 'E_ARGUMENT');
+  });
+  it('NaN / Infinity beta', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, beta: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+  });
+  it('NaN / Infinity sizes and seed', () => {
+    expectCode(() => TwoLayerNet.create({ ...ok, width: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, width: Number.POSITIVE_INFINITY }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, inputDim: Number.NaN }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.create({ ...ok, seed: Number.NaN }), 'E_NONFINITE');
+  });
+  it('wrong types and missing required options', () => {
+    expectCode(() => TwoLayerNet.create(bad(undefined)), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad('tanh')), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, width: '3' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, beta: '0.5' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ width: 3, inputDim: 2 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ width: 3, seed: 1 })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    const e = expectCode(() => TwoLayerNet.create(bad({ ...ok, witdh: 3 })), 'E_ARGUMENT');
+    expect(e.message).toMatch(/witdh/);
+  });
+  it('unknown activation', () => {
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, activation: 'relu' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, activation: 'Tanh' })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.create(bad({ ...ok, activation: 0 })), 'E_ARGUMENT');
+  });
+  it('too many weights: E_TOO_LARGE before any allocation', () => {
+    expectCode(() => TwoLayerNet.create({ width: 2 ** 30, inputDim: 4, seed: 1 }), 'E_TOO_LARGE');
+  });
+});
+
+describe('TwoLayerNet.fromParameters: bad input', () => {
+  const W = Float64Array.of(1, 2, 3, 4);
+  const b = Float64Array.of(0, 1);
+  const c = Float64Array.of(1, -1);
+  it('wrong shape', () => {
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c: Float64Array.of(1), beta: 0.5 }), 'E_SHAPE');
+    expectCode(() => TwoLayerNet.fromParameters({ W: Float64Array.of(1, 2, 3), b, c, beta: 0.5 }), 'E_SHAPE');
+    expectCode(() => TwoLayerNet.fromParameters({ W: new Float64Array(0), b, c, beta: 0.5 }), 'E_SHAPE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b: new Float64Array(0), c: new Float64Array(0), beta: 0.5 }), 'E_SHAPE');
+  });
+  it('NaN / Infinity in W, b, c or beta', () => {
+    expectCode(() => TwoLayerNet.fromParameters({ W: Float64Array.of(1, Number.NaN, 3, 4), b, c, beta: 0.5 }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b: Float64Array.of(0, Number.POSITIVE_INFINITY), c, beta: 0.5 }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c: Float64Array.of(Number.NaN, 1), beta: 0.5 }), 'E_NONFINITE');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c, beta: Number.NaN }), 'E_NONFINITE');
+  });
+  it('beta out of range', () => {
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c, beta: 2 }), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters({ W, b, c, beta: -1 }), 'E_ARGUMENT');
+  });
+  it('wrong types and missing fields', () => {
+    expectCode(() => TwoLayerNet.fromParameters(bad(null)), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W: [1, 2, 3, 4], b, c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b: new Float32Array(2), c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: '0.5' })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: 0.5, seed: 1 })), 'E_ARGUMENT');
+  });
+  it('unknown activation', () => {
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: 0.5, activation: 'relu' })), 'E_ARGUMENT');
+  });
+});
+
+describe('predict: bad input', () => {
+  it('wrong shape: length not a multiple of inputDim', () => {
+    expectCode(() => net3.predict(new Float64Array(4)), 'E_SHAPE');
+  });
+  it('NaN / Infinity in x', () => {
+    expectCode(() => net.predict(Float64Array.of(0.5, Number.NaN)), 'E_NONFINITE');
+    expectCode(() => net.predict(Float64Array.of(Number.NEGATIVE_INFINITY)), 'E_NONFINITE');
+  });
+  it('wrong types', () => {
+    expectCode(() => net.predict(bad([0.5])), 'E_ARGUMENT');
+    expectCode(() => net.predict(bad(new Float32Array(2))), 'E_ARGUMENT');
+    expectCode(() => net.predict(bad(undefined)), 'E_ARGUMENT');
+  });
+});
+
+// loss, gradient, jacobian and hessian share their data checks; each gets its own tests.
+describe.each([
+  ['loss', (d: unknown) => net.loss(bad(d)), (n: TwoLayerNet, d: Dataset) => n.loss(d)],
+  ['gradient', (d: unknown) => net.gradient(bad(d)), (n: TwoLayerNet, d: Dataset) => n.gradient(d)],
+  ['jacobian', (d: unknown) => net.jacobian(bad(d)), (n: TwoLayerNet, d: Dataset) => n.jacobian(d)],
+  ['hessian', (d: unknown) => net.hessian(bad(d)), (n: TwoLayerNet, d: Dataset) => n.hessian(d)],
+] as const)('%s', (_name, call, callOn) => {
+  it('wrong shape: data of another inputDim', () => {
+    expectCode(() => call(Dataset.create({ x: new Float64Array(6), y: new Float64Array(2), inputDim: 3 })), 'E_SHAPE');
+  });
+  it('wrong types: not a Dataset (a look-alike object, undefined, an array)', () => {
+    expectCode(() => call({ size: data.size, inputDim: 1, x: data.x, y: data.y }), 'E_ARGUMENT');
+    expectCode(() => call(undefined), 'E_ARGUMENT');
+    expectCode(() => call([data.x, data.y]), 'E_ARGUMENT');
+  });
+  it('non-finite values produced by the network at these parameters (spec/API.md: E_NONFINITE)', () => {
+    expectCode(() => callOn(overflowing, overflowData), 'E_NONFINITE');
+  });
+});
+
+describe('hessian options: bad input', () => {
+  it('wrong types', () => {
+    expectCode(() => net.hessian(data, bad('gauss-newton')), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, bad(null)), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, bad({ memoryLimitBytes: '1e9' })), 'E_ARGUMENT');
+  });
+  it('unknown option key', () => {
+    expectCode(() => net.hessian(data, bad({ curvture: 'newton' })), 'E_ARGUMENT');
+  });
+  it('unknown curvature', () => {
+    expectCode(() => net.hessian(data, bad({ curvature: 'gn' })), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, bad({ curvature: 'Newton' })), 'E_ARGUMENT');
+  });
+  it('zero, negative or NaN memoryLimitBytes', () => {
+    expectCode(() => net.hessian(data, { memoryLimitBytes: 0 }), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, { memoryLimitBytes: -1 }), 'E_ARGUMENT');
+    expectCode(() => net.hessian(data, { memoryLimitBytes: Number.NaN }), 'E_NONFINITE');
+  });
+  it('E_TOO_LARGE past memoryLimitBytes, with a message pointing at the structured solver', () => {
+    const wide = TwoLayerNet.create({ width: 100, inputDim: 1, seed: 1 });
+    for (const curvature of ['newton', 'gauss-newton'] as const) {
+      const e = expectCode(() => wide.hessian(data, { curvature, memoryLimitBytes: 1000 }), 'E_TOO_LARGE');
+      expect(e.message).toMatch(/structured/);
+    }
+    // Exactly at the cap is allowed: P = 300, 8 P^2 bytes.
+    expect(wide.hessian(data, { memoryLimitBytes: 8 * 300 * 300 }).length).toBe(300 * 300);
+    expectCode(() => wide.hessian(data, { memoryLimitBytes: 8 * 300 * 300 - 1 }), 'E_TOO_LARGE');
+  });
+});
+
+describe('withStep: bad input', () => {
+  it('wrong shape', () => {
+    expectCode(() => net.withStep({ ...params, W: new Float64Array(3) }), 'E_SHAPE');
+    expectCode(() => net.withStep({ ...params, b: new Float64Array(5) }), 'E_SHAPE');
+    expectCode(() => net.withStep({ ...params, c: new Float64Array(0) }), 'E_SHAPE');
+  });
+  it('NaN / Infinity in the step or alpha', () => {
+    expectCode(() => net.withStep({ ...params, b: Float64Array.of(0, Number.NaN, 0, 0) }), 'E_NONFINITE');
+    expectCode(() => net.withStep(params, Number.NaN), 'E_NONFINITE');
+    expectCode(() => net.withStep(params, Number.POSITIVE_INFINITY), 'E_NONFINITE');
+  });
+  it('finite step and alpha whose sum overflows: the new parameters would be non-finite', () => {
+    // fromParameters refuses non-finite parameters; withStep must not create a network holding them.
+    const big = { W: params.W.map(() => 1e308), b: params.b.map(() => 1e308), c: params.c.map(() => 1e308) };
+    expectCode(() => net.withStep(big, 1e10), 'E_NONFINITE');
+  });
+  it('wrong types', () => {
+    expectCode(() => net.withStep(bad(undefined)), 'E_ARGUMENT');
+    expectCode(() => net.withStep(bad({ W: Array.from(params.W), b: params.b, c: params.c })), 'E_ARGUMENT');
+    expectCode(() => net.withStep(bad({ W: params.W, b: params.b })), 'E_ARGUMENT');
+    expectCode(() => net.withStep(params, bad('1')), 'E_ARGUMENT');
   });
 });

@@ -107,7 +107,7 @@ describe('oneStepGrid equals a step, withStep, loss and nntkGram per point', () 
     const grid = oneStepGridSync(net, fig1, { regularizations: [{ gamma: 0 }, { gamma: 0.1 }], curvature: 'gauss-newton' });
     const [bad, good] = grid.datasets[0]!.points;
     expect(isStepPoint(bad!)).toBe(false);
-    expect(!isStepPoint(bad!) && bad.error.code).toBe('E_SINGULAR');
+    expect(!isStepPoint(bad!) && bad!.error.code).toBe('E_SINGULAR');
     expect(isStepPoint(good!)).toBe(true);
   });
 });

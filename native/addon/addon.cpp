@@ -1,12 +1,14 @@
-// N-API entry points. Each is a thin wrapper: read arguments (already validated in TypeScript),
-// call the core, convert the result. Nothing numerical lives here.
+// N-API entry points. Each is a thin wrapper: read its arguments with the strict reader (args.hpp;
+// TypeScript has validated them already), call the core, convert the result. Nothing numerical lives here.
 #include <cblas.h>
 #include <napi.h>
 
 #include <algorithm>
 #include <cstdint>
 
+#include "contract.hpp"
 #include "convert.hpp"
+#include "eigen_glue.hpp"
 #include "limit_glue.hpp"
 #include "one_step_glue.hpp"
 #include "train_glue.hpp"
@@ -30,24 +32,42 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
 
 // initialize(seed, width, inputDim) -> { W, b, c } with the paper's initialization (MATH.md section 1).
 Napi::Value Initialize(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const auto seed = static_cast<std::uint64_t>(info[0].As<Napi::Number>().Int64Value());
-  const auto width = static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value());
-  const auto inputDim = static_cast<std::size_t>(info[2].As<Napi::Number>().Int64Value());
-  auto W = newFloat64Array(env, width * inputDim), b = newFloat64Array(env, width), c = newFloat64Array(env, width);
-  initializeParameters(seed, width, inputDim, W.Data(), b.Data(), c.Data());
-  auto out = Napi::Object::New(env);
-  out.Set("W", W);
-  out.Set("b", b);
-  out.Set("c", c);
-  return out;
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const auto seed = static_cast<std::uint64_t>(sizeArgument(info[0], "seed"));
+    const std::size_t width = sizeArgument(info[1], "width", kMaxParameterCount);
+    const std::size_t inputDim = sizeArgument(info[2], "inputDim", kMaxParameterCount);
+    if (width == 0 || inputDim == 0) fail(ErrorCode::Shape, "a network needs width >= 1 and inputDim >= 1");
+    checkedProduct(width, inputDim + 2, "the parameter count width * (inputDim + 2)", kMaxParameterCount);
+    auto W = newFloat64Array(env, width * inputDim), b = newFloat64Array(env, width), c = newFloat64Array(env, width);
+    initializeParameters(seed, width, inputDim, W.Data(), b.Data(), c.Data());
+    auto out = Napi::Object::New(env);
+    out.Set("W", W);
+    out.Set("b", b);
+    out.Set("c", c);
+    return out;
+  });
+}
+
+// A network and a data set that agree, read from the first two arguments.
+struct Problem {
+  NetView net;
+  DataView data;
+};
+Problem problem(const Napi::CallbackInfo& info) {
+  Problem p{netView(info[0]), dataView(info[1])};
+  requireAgreement(p.net, p.data);
+  return p;
 }
 
 Napi::Value Predict(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const NetView net = netView(info[0]);
-    auto x = info[1].As<Napi::Float64Array>();
-    const std::size_t count = net.inputDim ? x.ElementLength() / net.inputDim : 0;
+    auto x = float64Argument(info[1], "x");
+    if (x.ElementLength() % net.inputDim != 0)
+      fail(ErrorCode::Shape, "x holds " + std::to_string(x.ElementLength()) + " numbers, not a whole number of rows of inputDim " +
+                                 std::to_string(net.inputDim));
+    const std::size_t count = x.ElementLength() / net.inputDim;
     auto out = newFloat64Array(info.Env(), count);
     predict(net, x.Data(), count, out.Data());
     requireFinite(out.Data(), count, "output");
@@ -57,9 +77,9 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
 
 Napi::Value Loss(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const DataView data = dataView(info[1]);
-    std::vector<double> r(data.size);
-    const double loss = residual(netView(info[0]), data, r.data());
+    const Problem p = problem(info);
+    std::vector<double> r(p.data.size);
+    const double loss = residual(p.net, p.data, r.data());
     requireFinite(&loss, 1, "loss");
     return Napi::Number::New(info.Env(), loss);
   });
@@ -67,12 +87,11 @@ Napi::Value Loss(const Napi::CallbackInfo& info) {
 
 Napi::Value Gradient(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const NetView net = netView(info[0]);
-    const DataView data = dataView(info[1]);
-    std::vector<double> r(data.size);
-    residual(net, data, r.data());
-    auto g = newFloat64Array(info.Env(), net.parameterCount());
-    gradient(net, data, r.data(), g.Data());
+    const Problem p = problem(info);
+    std::vector<double> r(p.data.size);
+    residual(p.net, p.data, r.data());
+    auto g = newFloat64Array(info.Env(), p.net.parameterCount());
+    gradient(p.net, p.data, r.data(), g.Data());
     requireFinite(g.Data(), g.ElementLength(), "gradient");
     return g;
   });
@@ -80,24 +99,23 @@ Napi::Value Gradient(const Napi::CallbackInfo& info) {
 
 Napi::Value Jacobian(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const NetView net = netView(info[0]);
-    const DataView data = dataView(info[1]);
-    auto J = newFloat64Array(info.Env(), data.size * net.parameterCount());
-    jacobianRows(net, data, J.Data());
+    const Problem p = problem(info);
+    const std::size_t entries = checkedProduct(p.data.size, p.net.parameterCount(), "the Jacobian's M x P entries");
+    auto J = newFloat64Array(info.Env(), entries);
+    jacobianRows(p.net, p.data, J.Data());
     requireFinite(J.Data(), J.ElementLength(), "Jacobian");
     return J;
   });
 }
 
-// curvature(net, data, curvatureIndex) -> P x P Hessian (0) or Gauss-Newton matrix (1).
+// curvature(net, data, curvature) -> P x P Hessian ('newton') or Gauss-Newton matrix ('gauss-newton').
 Napi::Value CurvatureMatrix(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const NetView net = netView(info[0]);
-    const DataView data = dataView(info[1]);
-    const auto which = static_cast<Curvature>(info[2].As<Napi::Number>().Int32Value() == 1 ? 1 : 0);
-    const std::size_t P = net.parameterCount();
-    auto H = newFloat64Array(info.Env(), P * P);
-    denseCurvature(net, data, which, H.Data());
+    const Problem p = problem(info);
+    const auto which = enumArgument<Curvature>(info[2], "curvature");
+    const std::size_t P = p.net.parameterCount();
+    auto H = newFloat64Array(info.Env(), checkedProduct(P, P, "the dense P x P matrix"));
+    denseCurvature(p.net, p.data, which, H.Data());
     requireFinite(H.Data(), H.ElementLength(), "Hessian");
     return H;
   });
@@ -108,7 +126,8 @@ Napi::Value CurvatureMatrix(const Napi::CallbackInfo& info) {
 template <auto Compute, auto ToJs>
 Napi::Value runSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    return ToJs(info.Env(), Compute(netView(info[0]), dataView(info[1]), stepRequest(info[2])));
+    const Problem p = problem(info);
+    return ToJs(info.Env(), Compute(p.net, p.data, stepRequest(info[2])));
   });
 }
 
@@ -118,6 +137,7 @@ Napi::Value runAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto net = std::make_shared<const OwnedNet>(ownNet(info[0]));
     auto data = std::make_shared<const OwnedData>(ownData(info[1]));
+    requireAgreement(net->view(), data->view());
     const StepRequest request = stepRequest(info[2]);
     return PromiseWorker<Result>::start(
         info.Env(), [net, data, request] { return Compute(net->view(), data->view(), request); }, ToJs);
@@ -133,8 +153,12 @@ ExtremalSpectrum extremalSpectrum(const NetView& net, const DataView& data, cons
 Gram ntkGramOf(const NetView& net, const DataView& data, const StepRequest&) { return ntkGram(net, data); }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  setConfiguredThreads(static_cast<std::size_t>(std::max(1, info[0].As<Napi::Number>().Int32Value())));
-  return info.Env().Undefined();
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const std::size_t n = sizeArgument(info[0], "threads", 1024);
+    if (n == 0) fail(ErrorCode::Argument, "threads must be at least 1");
+    setConfiguredThreads(n);
+    return info.Env().Undefined();
+  });
 }
 
 Napi::Value GetThreads(const Napi::CallbackInfo& info) {
@@ -143,23 +167,24 @@ Napi::Value GetThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value DgemmRate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const auto n = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
-    return Napi::Number::New(info.Env(), dgemmRate(n, info[1].As<Napi::Number>().Int32Value()));
+    const std::size_t n = sizeArgument(info[0], "n", 8192);
+    return Napi::Number::New(info.Env(), dgemmRate(n, static_cast<int>(sizeArgument(info[1], "repeats", 1000))));
   });
 }
 
 Napi::Value DsyrkRate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const auto n = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
-    const auto k = static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value());
-    return Napi::Number::New(info.Env(), dsyrkRate(n, k, info[2].As<Napi::Number>().Int32Value()));
+    const std::size_t n = sizeArgument(info[0], "n", 8192), k = sizeArgument(info[1], "k", std::size_t{1} << 24);
+    checkedProduct(n, k, "n * k", std::size_t{1} << 28);
+    return Napi::Number::New(info.Env(), dsyrkRate(n, k, static_cast<int>(sizeArgument(info[2], "repeats", 1000))));
   });
 }
 
 Napi::Value TanhRate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const auto n = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
-    return Napi::Number::New(info.Env(), tanhRate(n, info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value()));
+    const std::size_t n = sizeArgument(info[0], "n", std::size_t{1} << 28);
+    const int passes = static_cast<int>(sizeArgument(info[1], "passes", 1000));
+    return Napi::Number::New(info.Env(), tanhRate(n, passes, static_cast<int>(sizeArgument(info[2], "repeats", 1000))));
   });
 }
 
@@ -189,9 +214,11 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("dgemmRate", Napi::Function::New(env, DgemmRate));
   exports.Set("dsyrkRate", Napi::Function::New(env, DsyrkRate));
   exports.Set("tanhRate", Napi::Function::New(env, TanhRate));
+  registerContract(env, exports);
   registerLimitKernels(env, exports);
   registerTraining(env, exports);
   registerOneStepGrid(env, exports);
+  registerEigen(env, exports);
   return exports;
 }
 

@@ -5,43 +5,55 @@
 namespace nntk::glue {
 namespace {
 
-Napi::Object asObject(const Napi::Value& value, const char* what) {
-  if (!value.IsObject()) throw makeError(value.Env(), "E_ARGUMENT", std::string("expected an object for ") + what);
-  return value.As<Napi::Object>();
-}
-
-std::size_t sizeField(const Napi::Object& o, const char* key) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw makeError(o.Env(), "E_ARGUMENT", std::string("expected a number for ") + key);
-  const double x = v.As<Napi::Number>().DoubleValue();
-  if (!(x >= 0 && x <= 9007199254740991.0 && std::floor(x) == x))
-    throw makeError(o.Env(), "E_ARGUMENT", std::string("expected a non-negative integer for ") + key);
-  return static_cast<std::size_t>(x);
-}
-
-double numberField(const Napi::Object& o, const char* key) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw makeError(o.Env(), "E_ARGUMENT", std::string("expected a number for ") + key);
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-Napi::Float64Array arrayField(const Napi::Object& o, const char* key, std::size_t length) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw makeError(o.Env(), "E_ARGUMENT", std::string("expected a Float64Array for ") + key);
-  auto a = v.As<Napi::Float64Array>();
-  if (a.ElementLength() != length)
-    throw makeError(o.Env(), "E_SHAPE", std::string(key) + " has " + std::to_string(a.ElementLength()) +
-                                            " entries, expected " + std::to_string(length));
-  return a;
-}
-
 std::vector<double> copyOf(const Napi::Float64Array& a) { return {a.Data(), a.Data() + a.ElementLength()}; }
 
-Activation activationField(const Napi::Object& o) {
-  const std::size_t index = sizeField(o, "activation");
-  if (index >= kActivationCount) throw makeError(o.Env(), "E_ARGUMENT", "unknown activation index");
-  return static_cast<Activation>(index);
+// The network's fields, with their sizes checked against the documented limits before any length is
+// computed from them (width * inputDim cannot overflow).
+struct NetFields {
+  NetView view;
+  Napi::Float64Array W, b, c;
+};
+
+NetFields readNet(const Napi::Value& value) {
+  Fields f(value, "the network");
+  NetFields out;
+  NetView& net = out.view;
+  net.width = f.size("width", kMaxParameterCount);
+  net.inputDim = f.size("inputDim", kMaxParameterCount);
+  if (net.width == 0 || net.inputDim == 0) fail(ErrorCode::Shape, "a network needs width >= 1 and inputDim >= 1");
+  const std::size_t weights = checkedProduct(net.width, net.inputDim, "width * inputDim", kMaxParameterCount);
+  checkedProduct(net.width, net.inputDim + 2, "the parameter count width * (inputDim + 2)", kMaxParameterCount);
+  net.beta = f.finite("beta");
+  net.activation = f.enumeration<Activation>("activation");
+  out.W = f.float64("W", weights);
+  out.b = f.float64("b", net.width);
+  out.c = f.float64("c", net.width);
+  f.finish();
+  net.W = out.W.Data();
+  net.b = out.b.Data();
+  net.c = out.c.Data();
+  return out;
+}
+
+struct DataFields {
+  DataView view;
+  Napi::Float64Array x, y;
+};
+
+DataFields readData(const Napi::Value& value) {
+  Fields f(value, "the data set");
+  DataFields out;
+  DataView& data = out.view;
+  data.size = f.size("size", kMaxDataValues);
+  data.inputDim = f.size("inputDim", kMaxDataValues);
+  if (data.size == 0) fail(ErrorCode::Shape, "the data set is empty; it needs at least one point");
+  if (data.inputDim == 0) fail(ErrorCode::Shape, "the data set needs inputDim >= 1");
+  out.x = f.float64("x", checkedProduct(data.size, data.inputDim, "size * inputDim", kMaxDataValues));
+  out.y = f.float64("y", data.size);
+  f.finish();
+  data.x = out.x.Data();
+  data.y = out.y.Data();
+  return out;
 }
 
 }  // namespace
@@ -61,9 +73,11 @@ FailureText describeCurrentException() {
   try {
     throw;
   } catch (const Failure& f) {
-    return {f.code(), f.what()};
+    return {std::string(f.codeName()), f.what()};
   } catch (const std::bad_alloc&) {
-    return {"E_TOO_LARGE", "out of memory; reduce the problem size"};
+    return {"E_TOO_LARGE", "out of memory; reduce the problem size or raise the memory available to the process"};
+  } catch (const std::length_error&) {
+    return {"E_TOO_LARGE", "the problem is too large to allocate; reduce its size"};
   } catch (const std::exception& e) {
     return {"E_INTERNAL", std::string("unexpected failure in nntk's native core: ") + e.what()};
   } catch (...) {
@@ -71,52 +85,36 @@ FailureText describeCurrentException() {
   }
 }
 
-NetView netView(const Napi::Value& value) {
-  const Napi::Object o = asObject(value, "the network");
-  NetView net;
-  net.width = sizeField(o, "width");
-  net.inputDim = sizeField(o, "inputDim");
-  net.beta = numberField(o, "beta");
-  net.activation = activationField(o);
-  net.W = arrayField(o, "W", net.width * net.inputDim).Data();
-  net.b = arrayField(o, "b", net.width).Data();
-  net.c = arrayField(o, "c", net.width).Data();
-  return net;
-}
+NetView netView(const Napi::Value& value) { return readNet(value).view; }
 
 OwnedNet ownNet(const Napi::Value& value) {
-  const NetView v = netView(value);
-  const Napi::Object o = value.As<Napi::Object>();
-  return {v.width, v.inputDim, v.beta, v.activation, copyOf(arrayField(o, "W", v.width * v.inputDim)),
-          copyOf(arrayField(o, "b", v.width)), copyOf(arrayField(o, "c", v.width))};
+  const NetFields n = readNet(value);
+  return {n.view.width, n.view.inputDim, n.view.beta, n.view.activation, copyOf(n.W), copyOf(n.b), copyOf(n.c)};
 }
 
-DataView dataView(const Napi::Value& value) {
-  const Napi::Object o = asObject(value, "the data set");
-  DataView data;
-  data.size = sizeField(o, "size");
-  data.inputDim = sizeField(o, "inputDim");
-  data.x = arrayField(o, "x", data.size * data.inputDim).Data();
-  data.y = arrayField(o, "y", data.size).Data();
-  return data;
-}
+DataView dataView(const Napi::Value& value) { return readData(value).view; }
 
 OwnedData ownData(const Napi::Value& value) {
-  const DataView v = dataView(value);
-  const Napi::Object o = value.As<Napi::Object>();
-  return {v.size, v.inputDim, copyOf(arrayField(o, "x", v.size * v.inputDim)), copyOf(arrayField(o, "y", v.size))};
+  const DataFields d = readData(value);
+  return {d.view.size, d.view.inputDim, copyOf(d.x), copyOf(d.y)};
+}
+
+void requireAgreement(const NetView& net, const DataView& data) {
+  if (net.inputDim != data.inputDim)
+    fail(ErrorCode::Shape, "the data have inputDim " + std::to_string(data.inputDim) + " but the network has inputDim " +
+                               std::to_string(net.inputDim));
 }
 
 StepRequest stepRequest(const Napi::Value& value) {
-  const Napi::Object o = asObject(value, "the step options");
+  Fields f(value, "the step request");
   StepRequest r;
-  const std::size_t curvature = sizeField(o, "curvature"), spectrum = sizeField(o, "spectrum");
-  if (curvature > 1 || spectrum > 3) throw makeError(o.Env(), "E_ARGUMENT", "unknown curvature or spectrum index");
-  r.curvature = static_cast<Curvature>(curvature);
-  r.spectrum = static_cast<Spectrum>(spectrum);
-  r.lambda = numberField(o, "lambda");
-  if (!(r.lambda >= 0 && std::isfinite(r.lambda)))
-    throw makeError(o.Env(), "E_ARGUMENT", "lambda must be a finite non-negative number");
+  r.curvature = f.enumeration<Curvature>("curvature");
+  r.spectrum = f.enumeration<Spectrum>("spectrum");
+  r.lambda = f.finite("lambda");
+  if (!(r.lambda >= 0)) fail(ErrorCode::Argument, "lambda must be a finite non-negative number");
+  r.memoryLimitBytes = f.finite("memoryLimitBytes");
+  if (!(r.memoryLimitBytes > 0)) fail(ErrorCode::Argument, "memoryLimitBytes must be positive");
+  f.finish();
   return r;
 }
 

@@ -1,16 +1,18 @@
-// Conversions between JavaScript values and the core's structs, and the one place where core
-// Failures become JavaScript NntkError instances. All argument validation happens in TypeScript
-// (src/validate.ts); the checks here are cheap guards against misuse of the raw addon.
+// Conversions between JavaScript values and the core's structs, and the one place where C++
+// exceptions become JavaScript NntkError instances (for sync calls through guarded(), for async ones
+// through describeCurrentException() on the worker and makeError() on the JavaScript thread).
+// Arguments are read with the strict reader of args.hpp.
 #pragma once
 #include <napi.h>
 
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "core/kernels.hpp"
-#include "core/structured_system.hpp"
 #include "core/model.hpp"
 #include "core/step.hpp"
+#include "core/structured_system.hpp"
 
 namespace nntk::glue {
 
@@ -21,28 +23,31 @@ struct AddonState {
 
 Napi::Error makeError(Napi::Env env, const std::string& code, const std::string& message);
 
-// Runs fn and turns core Failures and allocation failures into thrown NntkErrors.
-template <typename Fn>
-Napi::Value guarded(Napi::Env env, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const Failure& f) {
-    throw makeError(env, f.code(), f.what());
-  } catch (const std::bad_alloc&) {
-    throw makeError(env, "E_TOO_LARGE", "out of memory; reduce the problem size");
-  }
-}
-
-// Inside a catch (...) block: the code and message an NntkError should carry for the exception in flight.
+// The code and message an NntkError should carry for the exception in flight (inside a catch block).
 struct FailureText {
   std::string code, message;
 };
 FailureText describeCurrentException();
 
-NetView netView(const Napi::Value& value);     // zero-copy: valid only while JavaScript is blocked
-OwnedNet ownNet(const Napi::Value& value);     // copies, for worker threads
+// Runs fn and turns every C++ exception except a JavaScript one into a thrown NntkError.
+template <typename Fn>
+Napi::Value guarded(Napi::Env env, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;  // already a JavaScript exception (e.g. thrown by a callback)
+  } catch (...) {
+    const FailureText f = describeCurrentException();
+    throw makeError(env, f.code, f.message);
+  }
+}
+
+NetView netView(const Napi::Value& value);  // zero-copy: valid only while JavaScript is blocked
+OwnedNet ownNet(const Napi::Value& value);  // copies, for worker threads
 DataView dataView(const Napi::Value& value);
 OwnedData ownData(const Napi::Value& value);
+// A net and a data set that agree (inputDim), read together.
+void requireAgreement(const NetView& net, const DataView& data);
 StepRequest stepRequest(const Napi::Value& value);
 
 Napi::Float64Array newFloat64Array(Napi::Env env, std::size_t length);

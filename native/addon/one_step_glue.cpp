@@ -11,29 +11,19 @@
 namespace nntk::glue {
 namespace {
 
-Curvature curvatureArgument(const Napi::Value& v) {
-  const double index = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
-  if (index != 0.0 && index != 1.0) throw makeError(v.Env(), "E_ARGUMENT", "unknown curvature index");
-  return static_cast<Curvature>(static_cast<int>(index));
-}
-
 std::vector<double> lambdasArgument(const Napi::Value& v) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw makeError(v.Env(), "E_ARGUMENT", "expected a Float64Array of lambdas");
-  const auto a = v.As<Napi::Float64Array>();
+  const auto a = float64Argument(v, "the lambdas");
   std::vector<double> out(a.Data(), a.Data() + a.ElementLength());
   for (double l : out)
-    if (!(l >= 0 && std::isfinite(l))) throw makeError(v.Env(), "E_ARGUMENT", "every lambda must be finite and >= 0");
+    if (!(l >= 0 && std::isfinite(l))) fail(ErrorCode::Argument, "every lambda must be finite and >= 0");
   return out;
 }
 
 // targets: T x M row-major (a Float64Array whose length is a multiple of M).
 std::vector<std::vector<double>> targetsArgument(const Napi::Value& v, std::size_t M) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw makeError(v.Env(), "E_ARGUMENT", "expected a Float64Array of targets");
-  const auto a = v.As<Napi::Float64Array>();
+  const auto a = float64Argument(v, "the targets");
   if (M == 0 || a.ElementLength() == 0 || a.ElementLength() % M != 0)
-    throw makeError(v.Env(), "E_SHAPE", "the targets must hold a whole number (>= 1) of M-vectors");
+    fail(ErrorCode::Shape, "the targets must hold a whole number (>= 1) of M-vectors");
   std::vector<std::vector<double>> out;
   for (std::size_t t = 0; t < a.ElementLength() / M; ++t) out.emplace_back(a.Data() + t * M, a.Data() + (t + 1) * M);
   return out;
@@ -76,12 +66,14 @@ Napi::Value gridToJs(Napi::Env env, const OneStepGrid& grid) {
   return o;
 }
 
-// oneStepGridSync(net, data, curvatureIndex, lambdas, targets): zero-copy views while JavaScript waits.
+// oneStepGridSync(net, data, curvature, lambdas, targets): zero-copy views while JavaScript waits.
 Napi::Value OneStepGridSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
+    const NetView net = netView(info[0]);
     const DataView data = dataView(info[1]);
-    const Curvature curvature = curvatureArgument(info[2]);
-    return gridToJs(info.Env(), oneStepGrid(netView(info[0]), data, targetsArgument(info[4], data.size), curvature,
+    requireAgreement(net, data);
+    const Curvature curvature = enumArgument<Curvature>(info[2], "curvature");
+    return gridToJs(info.Env(), oneStepGrid(net, data, targetsArgument(info[4], data.size), curvature,
                                             lambdasArgument(info[3])));
   });
 }
@@ -91,7 +83,8 @@ Napi::Value OneStepGridAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto net = std::make_shared<const OwnedNet>(ownNet(info[0]));
     auto data = std::make_shared<const OwnedData>(ownData(info[1]));
-    const Curvature curvature = curvatureArgument(info[2]);
+    requireAgreement(net->view(), data->view());
+    const Curvature curvature = enumArgument<Curvature>(info[2], "curvature");
     auto lambdas = std::make_shared<const std::vector<double>>(lambdasArgument(info[3]));
     auto targets = std::make_shared<const std::vector<std::vector<double>>>(targetsArgument(info[4], data->size));
     return PromiseWorker<OneStepGrid>::start(

@@ -20,7 +20,7 @@ class Buffer {
     try {
       data_ = std::make_unique_for_overwrite<double[]>(n);
     } catch (const std::bad_alloc&) {
-      throw Failure("E_TOO_LARGE", "could not allocate " + std::to_string(n * sizeof(double) >> 20) + " MiB; " + advice);
+      throw Failure(ErrorCode::TooLarge, "could not allocate " + std::to_string(n * sizeof(double) >> 20) + " MiB; " + advice);
     }
   }
   double* data() noexcept { return data_.get(); }

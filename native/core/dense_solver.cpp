@@ -76,7 +76,7 @@ void mirrorLower(double* A, std::size_t P) {
 }
 
 [[noreturn]] void singular(double lambda, const std::string& detail) {
-  throw Failure("E_SINGULAR", "C + lambda I is singular to working precision (" + detail + ", lambda = " +
+  throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (" + detail + ", lambda = " +
                                   formatNumber(lambda) + "); increase the regularization (gamma or lambda)");
 }
 
@@ -161,7 +161,7 @@ void spectrum(double* A, std::size_t P, Spectrum which, StepOutcome& out) {
   if (which == Spectrum::Full) {
     LAPACK_dsterf(&n, diag.data(), off.data(), &info);
     checkArguments("DSTERF", info);
-    if (info > 0) throw Failure("E_NUMERICAL", "DSTERF did not converge on " + std::to_string(info) + " eigenvalues");
+    if (info > 0) throw Failure(ErrorCode::Numerical, "DSTERF did not converge on " + std::to_string(info) + " eigenvalues");
     out.eigenvalues = diag;
     out.minEigenvalue = diag.front();
     out.maxEigenvalue = diag.back();
@@ -176,7 +176,7 @@ void spectrum(double* A, std::size_t P, Spectrum which, StepOutcome& out) {
     LAPACK_dstebz("I", "E", &n, &unused, &unused, &index, &index, &abstol, diag.data(), off.data(), &found, &nsplit,
                   w.data(), iblock.data(), isplit.data(), stebzWork.data(), iwork.data(), &info);
     checkArguments("DSTEBZ", info);
-    if (info > 0 || found != 1) throw Failure("E_NUMERICAL", "DSTEBZ did not converge (info " + std::to_string(info) + ")");
+    if (info > 0 || found != 1) throw Failure(ErrorCode::Numerical, "DSTEBZ did not converge (info " + std::to_string(info) + ")");
     return w[0];
   };
   out.minEigenvalue = eigenvalueAt(1);

@@ -7,7 +7,7 @@ namespace nntk {
 
 void checkArguments(const char* routine, lapack_int info) {
   if (info < 0)
-    throw Failure("E_INTERNAL", std::string(routine) + " rejected argument " + std::to_string(-info) +
+    throw Failure(ErrorCode::Internal, std::string(routine) + " rejected argument " + std::to_string(-info) +
                                     "; this is a bug in nntk, please report it with the call that triggered it");
 }
 
@@ -17,7 +17,7 @@ lapack_int workspaceLength(double query) {
 
 lapack_int toLapackInt(std::size_t n, const char* what) {
   if (n > static_cast<std::size_t>(std::numeric_limits<lapack_int>::max()))
-    throw Failure("E_TOO_LARGE", std::string(what) + " exceeds LAPACK's 32-bit index range; use solver 'structured'");
+    throw Failure(ErrorCode::TooLarge, std::string(what) + " exceeds LAPACK's 32-bit index range; use solver 'structured'");
   return static_cast<lapack_int>(n);
 }
 

@@ -1,32 +1,10 @@
-// Infinite-width NTK and NNTK (docs/MATH.md section 5) by tensor Gauss-Hermite quadrature.
-//
-// Quadrature. With u, v iid N(0, 1), a = |x|^2 + 1, b = |x'|^2 + 1, c = x.x' + 1,
-//   z = sqrt(a) u,   z' = (c / sqrt(a)) u + sqrt(b - c^2 / a) v
-// has exactly the covariance of the limit kernel, so each expectation is a double integral against the
-// standard normal in (u, v), evaluated by the tensor product of one n-point Gauss-Hermite rule.
-//
-// Node count. Gauss-Hermite converges geometrically in sqrt(n / a) for an integrand analytic in a strip
-// about the real axis, so the count is n = ceil(K_act * maxVariance) with maxVariance = 1 + max |x|^2,
-// clamped to [kMinLimitNodes, kMaxLimitNodes] and chosen once per call. The slowest activation is tanh
-// (poles at z = +-i pi/2, i.e. u = +-i pi / (2 sqrt(a))); sigmoid, softplus and silu have their
-// singularities at z = +-i pi; erf is entire but erf'(z)^2 = (4/pi) e^{-2 z^2} is a narrow peak in u at
-// large a; sin and gelu converge fastest. Measured for tanh at |x| <= 3 (a <= 10): max |B*(n) - B*(2n)|
-// / max |B*| = 3.5e-6 (n = 400), 7.4e-8 (600), 1.3e-10 (1000), 8.9e-12 (1200), 7.1e-13 (1400),
-// 6.9e-14 (1600); the n giving ~1e-13 scales with a (a = 2: n = 300 -> 2.4e-13; a = 37: n = 5000 ->
-// 1.6e-12, 6000 -> 6.2e-14), hence K_tanh = 160. With the K below, on random inputs of d = 1 and 3 with a
-// point at |x| = r for r in {0.5, 1, 2, 3, 3.5, 5} (M = 24), the error against a run with 2n nodes was
-// 6.5e-14 to 9.7e-14 for tanh and <= 4e-15 for the other six, and erf and sin matched their closed forms
-// to <= 3e-15 (test/limit-kernel.test.ts repeats the closed-form check and an independent trapezoidal
-// one). At |x| <= 3 this is n = 1600 (tanh), 800 (erf), 500 (sigmoid, softplus, gelu, silu), 200 (sin);
-// for data in [0, 1] (a <= 2) it is 320, 160, 100, 100.
-//
-// Cost. A rule with n nodes spaces its central nodes ~pi / sqrt(n) apart and puts most of them where
-// the Gaussian weight is negligible, so tensor pairs whose weight product is below kProductFloor are
-// dropped: 258 of 1600 nodes per dimension and 49064 of the 2.6e6 pairs remain (a = 10, tanh; at
-// a = 2, 116 nodes and 9992 pairs), and the dropped weight totals < 2e-20 with second moment < 1e-18
-// (softplus, gelu and silu grow like |z|). Each (i <= j) entry then costs one activation evaluation
-// per kept pair; rows are spread over the configured thread count (each entry is computed by one
-// thread, so the result does not depend on the thread count).
+// Infinite-width NTK and NNTK (docs/MATH.md section 5) by tensor Gauss-Hermite quadrature: with
+// u, v iid N(0, 1), a = |x|^2 + 1, b = |x'|^2 + 1, c = x.x' + 1, the pair z = sqrt(a) u,
+// z' = (c / sqrt(a)) u + sqrt(b - c^2 / a) v has the kernel's covariance, so each expectation is a
+// double integral against the standard normal, done with one n-point rule per variable. The node
+// count n = ceil(K_act * (1 + max |x|^2)) (K_act in the activation's registry record), the dropped
+// low-weight pairs and the measurements behind both are in docs/notes/limit-kernel-quadrature.md.
+// Each entry is computed by one thread, so the result does not depend on the thread count.
 #include "limit_kernel.hpp"
 
 #include <lapack.h>
@@ -46,16 +24,6 @@ namespace {
 // Tensor pairs (u_k, v_l) with w_k w_l below this are dropped (see the cost note above).
 constexpr double kProductFloor = 1e-24;
 
-// Nodes per unit of maxVariance, in the order of the Activation enum (see the node-count note above).
-constexpr double kNodesPerVariance[kActivationCount] = {
-    160,  // tanh
-    50,   // sigmoid
-    50,   // softplus
-    20,   // sin
-    80,   // erf
-    50,   // gelu
-    50,   // silu
-};
 
 struct Recurrence {
   double pn = 0, pnm1 = 0;  // p_n(u), p_{n-1}(u)
@@ -190,7 +158,7 @@ void gramRow(Activation act, std::size_t M, std::size_t d, const double* x, cons
 // The recurrence stops early once that sum passes 1 / weightFloor, which also keeps it from
 // overflowing at the outermost nodes (|u| up to sqrt(4n)).
 HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
-  if (n == 0) throw Failure("E_INTERNAL", "a Gauss-Hermite rule needs at least one node");
+  if (n == 0) throw Failure(ErrorCode::Internal, "a Gauss-Hermite rule needs at least one node");
   const BlasScope blas(BlasMode::Pool);
   const lapack_int ln = toLapackInt(n, "the quadrature node count");
   std::vector<double> diag(n, 0.0), off(n, 0.0), sq(n + 1);
@@ -202,7 +170,7 @@ HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
   LAPACK_dstev("N", &ln, diag.data(), off.data(), &unusedZ, &ldz, &unusedWork, &info);
   checkArguments("DSTEV", info);
   if (info > 0)
-    throw Failure("E_NUMERICAL", "DSTEV did not converge on the Gauss-Hermite Jacobi matrix (" +
+    throw Failure(ErrorCode::Numerical, "DSTEV did not converge on the Gauss-Hermite Jacobi matrix (" +
                                      std::to_string(info) + " off-diagonal entries left)");
 
   // The rule is symmetric: compute the nonnegative half and mirror it.
@@ -249,13 +217,11 @@ void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x,
   });
   for (std::size_t k = 0; k < M * M; ++k)
     if (!std::isfinite(out[k]))
-      throw Failure("E_NONFINITE", "the limit kernel is not finite at these inputs; |x| is too large, rescale the data");
+      throw Failure(ErrorCode::NonFinite, "the limit kernel is not finite at these inputs; |x| is too large, rescale the data");
 }
 
 std::size_t limitQuadratureNodes(Activation act, double maxVariance) {
-  const auto index = static_cast<std::size_t>(act);
-  if (index >= static_cast<std::size_t>(kActivationCount)) throw Failure("E_INTERNAL", "unknown activation index");
-  const double wanted = std::ceil(kNodesPerVariance[index] * maxVariance);
+  const double wanted = std::ceil(activationSpec(act).limitNodesPerVariance * maxVariance);
   if (!(wanted < static_cast<double>(kMaxLimitNodes))) return kMaxLimitNodes;  // also for NaN or Infinity
   return std::max(kMinLimitNodes, static_cast<std::size_t>(wanted));
 }
@@ -288,13 +254,13 @@ void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x
   LAPACK_dpotrf("L", &n, A.data(), &n, &info);
   checkArguments("DPOTRF", info);
   if (info > 0)
-    throw Failure("E_SINGULAR", "B* + gamma I is not positive definite to working precision (non-positive pivot " +
+    throw Failure(ErrorCode::Singular, "B* + gamma I is not positive definite to working precision (non-positive pivot " +
                                     std::to_string(info) + ", gamma = " + formatNumber(gamma) + "); " + hint);
   double rcond = 0;
   LAPACK_dpocon("L", &n, A.data(), &n, &anorm, &rcond, work.data(), iwork.data(), &info);
   checkArguments("DPOCON", info);
   if (!(rcond >= machineEpsilon()))
-    throw Failure("E_SINGULAR", "B* + gamma I is singular to working precision (reciprocal condition " +
+    throw Failure(ErrorCode::Singular, "B* + gamma I is singular to working precision (reciprocal condition " +
                                     formatNumber(rcond) + ", gamma = " + formatNumber(gamma) + "); " + hint);
 
   LAPACK_dpotrs("L", &n, &n, A.data(), &n, B.data(), &n, &info);  // B <- (B* + gamma I)^-1 B*

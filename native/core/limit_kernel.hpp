@@ -16,7 +16,7 @@ namespace nntk {
 
 // Gauss-Hermite nodes per dimension for an activation when the largest variance among the inputs is
 // maxVariance = 1 + max_m |x_m|^2. The quadrature error is a function of n / maxVariance, so the count
-// is proportional to it (per activation, measured; limit_kernel.cpp), clamped to
+// is proportional to it (per activation: docs/notes/limit-kernel-quadrature.md), clamped to
 // [kMinLimitNodes, kMaxLimitNodes]. That keeps B* within ~1e-13 of max |B*| up to max |x| ~ 7 for tanh
 // (~10 for erf, ~12.7 for sigmoid, softplus, gelu, silu, ~20 for sin); beyond, the accuracy degrades
 // gradually (tanh at |x| = 10: 3e-9).

@@ -12,6 +12,12 @@
 namespace nntk {
 
 // Non-owning view of a network's parameters; W is width x inputDim, row-major.
+// The largest network nntk accepts: P = width (inputDim + 2) parameters, 4 GiB of them
+// (src/model.ts has the same limit; the contract test compares the two).
+constexpr std::size_t kMaxParameterCount = std::size_t{1} << 29;
+// The largest data set: M inputDim numbers in x (the same limit as one parameter array).
+constexpr std::size_t kMaxDataValues = std::size_t{1} << 29;
+
 struct NetView {
   std::size_t width = 0, inputDim = 0;
   double beta = 0.52;

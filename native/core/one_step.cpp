@@ -32,7 +32,7 @@ KernelSolve kernelSolve(const std::vector<double>& B, const std::vector<double>&
   LAPACK_dpotrf("L", &n, X.data(), &n, &info);
   checkArguments("DPOTRF", info);
   if (info > 0)
-    throw Failure("E_SINGULAR", "B + lambda I is singular to working precision (lambda = " + formatNumber(lambda) +
+    throw Failure(ErrorCode::Singular, "B + lambda I is singular to working precision (lambda = " + formatNumber(lambda) +
                                     "); increase the regularization (gamma or lambda)");
   // rhs is T x M row-major, i.e. M x T column-major: what DPOTRS takes.
   std::vector<double> a(rhs);
@@ -40,7 +40,7 @@ KernelSolve kernelSolve(const std::vector<double>& B, const std::vector<double>&
   checkArguments("DPOTRS", info);
   LAPACK_dpotri("L", &n, X.data(), &n, &info);
   checkArguments("DPOTRI", info);
-  if (info > 0) throw Failure("E_SINGULAR", "B + lambda I is singular to working precision; increase the regularization");
+  if (info > 0) throw Failure(ErrorCode::Singular, "B + lambda I is singular to working precision; increase the regularization");
   KernelSolve out{std::vector<double>(M * M), std::move(a)};
   for (std::size_t col = 0; col < M; ++col)
     for (std::size_t row = col; row < M; ++row) {  // DPOTRI leaves the inverse in the lower triangle
@@ -57,8 +57,8 @@ double lossOf(const double* f, const double* y, std::size_t M) {
 }
 
 void recordFailure(OneStepPoint& p, const Failure& f) {
-  if (f.code() != "E_SINGULAR") throw f;
-  p.errorCode = f.code();
+  if (f.code() != ErrorCode::Singular) throw f;
+  p.errorCode = std::string(f.codeName());
   p.error = f.what();
 }
 

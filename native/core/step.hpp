@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "names.hpp"
+
 namespace nntk {
 
 enum class Curvature : int { Newton = 0, GaussNewton = 1 };
@@ -16,10 +18,29 @@ struct Inertia {
 
 enum class SolverKind : int { Dense = 0, Structured = 1 };
 
+template <>
+struct EnumNames<Curvature> {
+  static constexpr std::string_view kind = "curvature";
+  static constexpr NamedValue<Curvature> values[] = {{Curvature::Newton, "newton"}, {Curvature::GaussNewton, "gauss-newton"}};
+};
+template <>
+struct EnumNames<Spectrum> {
+  static constexpr std::string_view kind = "spectrum";
+  static constexpr NamedValue<Spectrum> values[] = {
+      {Spectrum::None, "none"}, {Spectrum::Inertia, "inertia"}, {Spectrum::Extremal, "extremal"}, {Spectrum::Full, "full"}};
+};
+template <>
+struct EnumNames<SolverKind> {
+  static constexpr std::string_view kind = "solver";
+  static constexpr NamedValue<SolverKind> values[] = {{SolverKind::Dense, "dense"}, {SolverKind::Structured, "structured"}};
+};
+
 struct StepRequest {
   Curvature curvature = Curvature::Newton;
   double lambda = 0.0;  // absolute regularization: C + lambda I
   Spectrum spectrum = Spectrum::Inertia;
+  // Cap on every large buffer the request allocates (dense matrices, structured caches and scratch).
+  double memoryLimitBytes = 4.0 * 1024 * 1024 * 1024;
 };
 
 // Seconds spent in each phase, so callers can see where a step's time went.

@@ -234,7 +234,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
         for (double& v : column) v /= w;  // J Q e_j itself
         s.flagged.push_back({i, j, gap, shifted, std::move(column)});
         if (s.flagged.size() > kMaxDeflated)
-          throw Failure("E_SINGULAR", "more than " + std::to_string(kMaxDeflated) +
+          throw Failure(ErrorCode::Singular, "more than " + std::to_string(kMaxDeflated) +
                                           " neuron-block eigenvalues of C + lambda I cancel to nearly zero; change "
                                           "the regularization slightly or use solver 'dense'");
       }
@@ -251,7 +251,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
   }
   if (initial) requireFinite(gradient_.data(), gradient_.size(), "gradient");
   if (cap.flagged.size() > kMaxDeflated)
-    throw Failure("E_SINGULAR", "more than " + std::to_string(kMaxDeflated) +
+    throw Failure(ErrorCode::Singular, "more than " + std::to_string(kMaxDeflated) +
                                     " neuron-block eigenvalues of C + lambda I cancel to nearly zero; change the "
                                     "regularization slightly or use solver 'dense'");
 
@@ -290,7 +290,7 @@ Inertia StructuredSystem::inertiaOf(const Capacitance& cap, const Inertia* fromF
   if (pos < 0 || neg < 0) {
     // Rounding in G decided a sign of M I + G that the block counts contradict: this happens only when
     // (C + lambda I - mu I) is singular to working precision at this shift.
-    if (strict) throw Failure("E_NUMERICAL", "inconsistent inertia counts in the structured solver; use solver 'dense'");
+    if (strict) throw Failure(ErrorCode::Numerical, "inconsistent inertia counts in the structured solver; use solver 'dense'");
     const long long total = static_cast<long long>(N_ * q_ - c.zero);
     const long long p = std::clamp(pos, 0LL, total);
     return {static_cast<std::size_t>(p), static_cast<std::size_t>(total - p), c.zero};
@@ -314,7 +314,7 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
     out.inertia = inertiaOf(capacitance0_, &factor.inertia(), true);
     out.reciprocalCondition = factor.reciprocalCondition();
     if (factor.singular())
-      throw Failure("E_SINGULAR", "C + lambda I is singular to working precision (capacitance reciprocal condition " +
+      throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (capacitance reciprocal condition " +
                                       formatNumber(factor.reciprocalCondition()) + ", lambda = " + formatNumber(lambda_) +
                                       "); increase the regularization (gamma or lambda)");
 
@@ -580,7 +580,7 @@ void StructuredSystem::nntkGram(double* out) {
   std::copy(capacitance0_.C.data(), capacitance0_.C.data() + C.size(), C.data());
   const LdltFactor factor(C.data(), n);
   if (factor.singular())
-    throw Failure("E_SINGULAR", "C + lambda I is singular to working precision (lambda = " + formatNumber(lambda_) +
+    throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (lambda = " + formatNumber(lambda_) +
                                     "); increase the regularization (gamma or lambda)");
   Buffer X(n * M, kDataAdvice);
   X.fill(0.0);

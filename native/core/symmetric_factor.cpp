@@ -77,7 +77,7 @@ std::vector<double> symmetricEigenvalues(std::vector<double> A, std::size_t n) {
   std::vector<lapack_int> iwork(static_cast<std::size_t>(liwork));
   LAPACK_dsyevd("N", "L", &order, A.data(), &order, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
   checkArguments("DSYEVD", info);
-  if (info > 0) throw Failure("E_NUMERICAL", "DSYEVD did not converge");
+  if (info > 0) throw Failure(ErrorCode::Numerical, "DSYEVD did not converge");
   return w;
 }
 

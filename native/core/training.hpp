@@ -19,6 +19,21 @@ namespace nntk {
 enum class Method : int { Newton = 0, GaussNewton = 1, GradientDescent = 2, Adam = 3 };
 enum class Damping : int { Fixed = 0, Adaptive = 1, GainRatio = 2, CurvatureAware = 3 };
 
+template <>
+struct EnumNames<Method> {
+  static constexpr std::string_view kind = "method";
+  static constexpr NamedValue<Method> values[] = {
+      {Method::Newton, "newton"}, {Method::GaussNewton, "gauss-newton"}, {Method::GradientDescent, "gd"}, {Method::Adam, "adam"}};
+};
+template <>
+struct EnumNames<Damping> {
+  static constexpr std::string_view kind = "damping";
+  static constexpr NamedValue<Damping> values[] = {{Damping::Fixed, "fixed"},
+                                                   {Damping::Adaptive, "adaptive"},
+                                                   {Damping::GainRatio, "gain-ratio"},
+                                                   {Damping::CurvatureAware, "curvature-aware"}};
+};
+
 // A diagnostic: the rows of A applied to the residual f - y, reported as |A r| (MATH.md section 6: errors
 // of least-squares coefficients on a basis, and of NTK-eigenmode coefficients).
 struct Projection {

@@ -32,7 +32,7 @@ export async function writeReport(dir: string, store: ResultsStore): Promise<Wri
   const training = store.training(keys);
   const componentNames = (jobs.find((j) => j.experiment === 'train' && j.metrics)?.metrics?.componentNames as string[] | undefined) ?? [];
   const trials = completeTrials(records);
-  const summary = buildSummary(run, trials, training);
+  const summary = await buildSummary(run, trials, training);
   const files = [
     ...writeTrials(dir, records),
     ...writeTraining(dir, training, componentNames),

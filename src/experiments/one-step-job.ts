@@ -1,10 +1,10 @@
 /**
  * A Figure 1-2 job (docs/MATH.md sections 5-6): one network, one exact step for each gamma, and the
  * trial columns of trials.csv for each. The reference kernel NNTK* is the exact infinite-width limit
- * B* (B* + gamma I)^-1 (nntkGramLimit) or, with the paper's proxy, the NNTK of one width-10^6 network;
+ * B* (B* + gamma I)^-1 (nntkGramLimitSync) or, with the paper's proxy, the NNTK of one width-10^6 network;
  * both are computed once per process and reused by every job.
  */
-import { nntkGramLimit } from '../limit.js';
+import { nntkGramLimitSync } from '../limit.js';
 import { linearizedTrajectory, relativeFrobeniusError } from '../function-space.js';
 import { TwoLayerNet } from '../model.js';
 import { isStepPoint, oneStepGridSync } from '../one-step.js';
@@ -24,7 +24,7 @@ export class ReferenceKernels {
     let kernel = this.cache.get(key);
     if (!kernel) {
       if (kind === 'exact') {
-        kernel = nntkGramLimit(data, { gamma, activation: job.activation });
+        kernel = nntkGramLimitSync(data, { gamma, activation: job.activation }); // jobs run on worker threads
       } else {
         this.fillProxy(job, data);
         kernel = this.cache.get(key)!;

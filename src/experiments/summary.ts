@@ -6,7 +6,7 @@
  * and NNTK eigenvalues of the reference kernel.
  */
 import { NntkError } from '../errors.js';
-import { fitExponentialRate, fitPowerLaw } from '../fitting.js';
+import { fitExponentialRate, fitPowerLaw } from '../fitting/index.js';
 import { ntkGramLimit } from '../limit.js';
 import { ntkGramSync, symmetricEigen } from '../kernels.js';
 import { TwoLayerNet } from '../model.js';
@@ -75,14 +75,14 @@ function descendingEigenvalues(K: Float64Array, M: number): number[] {
  * mu / (mu + gamma), for each gamma. With the proxy: those of the width-10^6 network, where
  * lambda_N = gamma N^(1 - 2 beta) plays gamma's part (docs/MATH.md section 5).
  */
-export function figure1aEigenvalues(run: RunDescription): EigenvalueSummary {
+export async function figure1aEigenvalues(run: RunDescription): Promise<EigenvalueSummary> {
   const data = figureDataset('figure1');
   const M = data.size;
   let mu: number[];
   let shift: (gamma: number) => number;
   let source: string;
   if (run.limit === 'exact') {
-    mu = descendingEigenvalues(ntkGramLimit(data), M);
+    mu = descendingEigenvalues(await ntkGramLimit(data), M);
     shift = (gamma) => gamma;
     source = 'infinite-width limit kernel B* (Gauss-Hermite quadrature)';
   } else {
@@ -101,9 +101,9 @@ export function figure1aEigenvalues(run: RunDescription): EigenvalueSummary {
   };
 }
 
-export function buildSummary(run: RunDescription, trials: TrialRow[], training: TrainingRow[]): Summary {
+export async function buildSummary(run: RunDescription, trials: TrialRow[], training: TrainingRow[]): Promise<Summary> {
   const summary: Summary = {};
-  if (run.figures.includes('figure1')) summary.figure1a = figure1aEigenvalues(run);
+  if (run.figures.includes('figure1')) summary.figure1a = await figure1aEigenvalues(run);
   const fig2 = trials.filter((r) => r.figure === 'figure2');
   if (fig2.length > 0) {
     summary.figure2a = powerLaws(fig2, (r) => r.gamma * r.max_neuron_update, run.seed);

@@ -1,0 +1,55 @@
+/**
+ * The request layer (src/request.ts): the regularization's closed form lambda = gamma N^(1 - 2 beta)
+ * (docs/MATH.md section 3), and the checks every operation shares, bad input included.
+ */
+import { describe, expect, it } from 'vitest';
+import { datasets, ntkGram, ntkGramSync, nntkGramSync, oneStepGridSync, resolveLambda, TwoLayerNet } from '../src/index.js';
+import { bad } from './fixtures/bad-input.js';
+import { expectCode } from './helpers.js';
+
+describe('resolveLambda', () => {
+  it('lambda = gamma * N^(1 - 2 beta), or the absolute lambda as given', () => {
+    expect(resolveLambda({ gamma: 0.1 }, 10000, 0.52)).toBeCloseTo(0.1 * 10000 ** -0.04, 15);
+    expect(resolveLambda({ gamma: 2 }, 7, 0.5)).toBe(2);
+    expect(resolveLambda({ lambda: 3e-4 }, 10000, 0.52)).toBe(3e-4);
+  });
+
+  it('bad width or beta: NntkError, never NaN or a TypeError', () => {
+    expectCode(() => resolveLambda({ gamma: 0.1 }, bad(10n), 0.52), 'E_ARGUMENT');
+    expectCode(() => resolveLambda({ gamma: 0.1 }, Number.NaN, 0.52), 'E_NONFINITE');
+    expectCode(() => resolveLambda({ gamma: 0.1 }, 0, 0.52), 'E_ARGUMENT');
+    expectCode(() => resolveLambda({ gamma: 0.1 }, 2.5, 0.52), 'E_ARGUMENT');
+    expectCode(() => resolveLambda({ gamma: 0.1 }, 100, bad('0.5')), 'E_ARGUMENT');
+    expectCode(() => resolveLambda({ gamma: 0.1 }, 100, Number.NaN), 'E_NONFINITE');
+    expectCode(() => resolveLambda({ gamma: 0.1 }, 100, 2), 'E_ARGUMENT');
+    expectCode(() => resolveLambda({ gamma: bad(1n) }, 100, 0.5), 'E_ARGUMENT');
+    expectCode(() => resolveLambda(bad(Object.create({ gamma: 1 })), 100, 0.5), 'E_ARGUMENT');  // inherited keys do not count
+  });
+
+  it('an overflowing gamma * N^(1 - 2 beta) is E_NONFINITE', () => {
+    expectCode(() => resolveLambda({ gamma: 1e308 }, 1e6, 0), 'E_NONFINITE');
+  });
+});
+
+describe('memoryLimitBytes governs the kernels too', () => {
+  const net = TwoLayerNet.create({ width: 20, inputDim: 1, seed: 3 });
+  const data = datasets.paperFigure3();  // M = 128: the Gram takes 128 KiB
+
+  it('the NTK and NNTK Grams past the cap: E_TOO_LARGE before any work', async () => {
+    expectCode(() => ntkGramSync(net, data, { memoryLimitBytes: 1e5 }), 'E_TOO_LARGE');
+    await expect(ntkGram(net, data, { memoryLimitBytes: 1e5 })).rejects.toMatchObject({ code: 'E_TOO_LARGE' });
+    expectCode(() => nntkGramSync(net, data, { regularization: { gamma: 0.1 }, memoryLimitBytes: 1e5 }), 'E_TOO_LARGE');
+    expect(ntkGramSync(net, data, { memoryLimitBytes: 2e5 })).toHaveLength(128 * 128);
+  });
+
+  it('the one-step grid counts every NNTK it returns', () => {
+    const regularizations = Array.from({ length: 10 }, (_, k) => ({ gamma: 0.1 * (k + 1) }));
+    expectCode(() => oneStepGridSync(net, data, { regularizations, memoryLimitBytes: 1e6 }), 'E_TOO_LARGE');
+  });
+
+  it('a misspelt or mistyped option is refused, not ignored', () => {
+    expectCode(() => ntkGramSync(net, data, bad({ memoryLimit: 1e9 })), 'E_ARGUMENT');
+    expectCode(() => ntkGramSync(net, data, bad({ memoryLimitBytes: '1e9' })), 'E_ARGUMENT');
+    expectCode(() => ntkGramSync(net, data, bad(null)), 'E_ARGUMENT');
+  });
+});
