@@ -14,8 +14,23 @@ function requireSquare(matrix: unknown, name: string, M: number): Float64Array {
 }
 
 /**
+ * The trajectory left the doubles at step t: (I - alpha K)^t (y - f_0) grew past 1.8e308, so I - alpha K has
+ * an eigenvalue of modulus above 1 (for a symmetric positive semidefinite K: alpha lambda_max(K) > 2) and the
+ * exact values themselves are not representable; no reordering of the sums could return them.
+ */
+function divergence(t: number, m: number, steps: number): NntkError {
+  return new NntkError(
+    'E_NONFINITE',
+    `the linearized trajectory overflows at step ${t} of ${steps} (output ${m}): I - alpha K has an eigenvalue ` +
+      'of modulus above 1, so the linearized dynamics diverge; use a smaller alpha (below 2 / lambda_max(K) for a ' +
+      'positive semidefinite kernel) or fewer steps',
+  );
+}
+
+/**
  * The linearized trajectory f_t = y - (I - alpha K)^t (y - f_0) for t = 0..steps (MATH.md section 5), with
  * K an M x M kernel (row-major), e.g. a finite-width NNTK or the limit nntkGramLimit. Returns (steps + 1) x M, row-major.
+ * E_NONFINITE when the dynamics diverge so far that a value overflows (the exact value is not a double).
  */
 export function linearizedTrajectory(
   kernel: Float64Array,
@@ -41,6 +56,9 @@ export function linearizedTrajectory(
       let s = 0;
       for (let b = 0; b < M; b++) s += K[a * M + b]! * e[b]!;
       f[a] = f[a]! + alpha * s;
+    }
+    for (let m = 0; m < M; m++) {
+      if (!Number.isFinite(f[m]!)) throw divergence(t, m, steps);
     }
     out.set(f, t * M);
   }

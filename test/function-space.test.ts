@@ -46,6 +46,26 @@ describe('linearizedTrajectory', () => {
     }
   });
 
+  it('follows diverging dynamics up to the overflow, then raises E_NONFINITE instead of returning NaN', () => {
+    // K = 3 I, alpha = 1: f_t = y - (-2)^t (y - f_0), which leaves the doubles after step 1023.
+    const M = 3;
+    const K = new Float64Array(M * M);
+    for (let a = 0; a < M; a++) K[a * M + a] = 3;
+    const y = new Float64Array([1, -0.5, 0.25]);
+    const f0 = new Float64Array([0.5, 0.5, -0.5]);
+    const traj = linearizedTrajectory(K, y, f0, { steps: 1000 });
+    for (const t of [0, 1, 17, 500, 1000])
+      for (let a = 0; a < M; a++) {
+        const want = y[a]! - (-2) ** t * (y[a]! - f0[a]!);
+        expect(Math.abs(traj[t * M + a]! - want)).toBeLessThanOrEqual(1e-15 * Math.abs(want) + 1e-15);
+      }
+    const err = expectCode(() => linearizedTrajectory(K, y, f0, { steps: 1100 }), 'E_NONFINITE');
+    expect(err.message).toMatch(/overflows at step 10[0-9][0-9] of 1100/);
+    expect(err.message).toMatch(/smaller alpha/);
+    // the same kernel with alpha = 0.5 contracts: no error
+    expect(linearizedTrajectory(K, y, f0, { steps: 1100, alpha: 0.5 }).every(Number.isFinite)).toBe(true);
+  });
+
   it('rejects bad input', () => {
     const K = new Float64Array(4);
     const v = new Float64Array(2);

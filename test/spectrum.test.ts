@@ -8,12 +8,13 @@ import {
   type Activation,
   curvatureSpectrum,
   curvatureSpectrumSync,
+  Dataset,
   datasets,
   newtonStepSync,
   NntkError,
   TwoLayerNet,
 } from '../src/index.js';
-import { expectCode, jacobiEigenvalues, randomDataset } from './helpers.js';
+import { expectCode, jacobiEigenvalues, randomDataset, rng, uniforms } from './helpers.js';
 
 function signCounts(values: Float64Array) {
   let positive = 0;
@@ -46,6 +47,38 @@ describe('curvatureSpectrum', () => {
       });
     }
   }
+
+  it('Gauss-Newton closed form: the smallest of the P eigenvalues when P < M, lambda itself when P > M', () => {
+    // J^T J / M (P x P) has the P largest eigenvalues of J J^T / M when P <= M, so the smallest eigenvalue of
+    // C + lambda I is lambda + the P-th largest of them, far from lambda for a well-conditioned J; when P > M
+    // it is lambda exactly (P - M zero eigenvalues). Smooth tanh features make J J^T / M's eigenvalues decay
+    // fast; these seeds, widths and points on [-2, 2] keep the P-th one above 1e-5 of the largest.
+    const cases = [
+      { width: 2, d: 1, M: 60, seed: 5, lambda: 1e-6 },  // P = 6
+      { width: 2, d: 2, M: 60, seed: 9, lambda: 1e-5 },  // P = 8
+      { width: 2, d: 2, M: 60, seed: 10, lambda: 0.3 },
+      { width: 30, d: 1, M: 20, seed: 1, lambda: 1e-4 },  // P = 90 > M
+      { width: 10, d: 2, M: 25, seed: 2, lambda: 1e-2 },  // P = 40 > M
+    ];
+    for (const { width, d, M, seed, lambda } of cases) {
+      const rand = rng(1000 * width + M);
+      const data = Dataset.create({ x: uniforms(rand, M * d, -2, 2), y: uniforms(rand, M), inputDim: d });
+      const net = TwoLayerNet.create({ width, inputDim: d, seed });
+      const o = { regularization: { lambda }, curvature: 'gauss-newton' as const };
+      const eig = newtonStepSync(net, data, { ...o, solver: 'dense', spectrum: 'full' }).eigenvalues!;
+      const s = curvatureSpectrumSync(net, data, o);
+      const P = net.parameterCount;
+      const min = eig[0]!;
+      const max = eig[P - 1]!;
+      const label = `width ${width}, inputDim ${d}, M ${M}`;
+      if (P < M) expect(min - lambda, label).toBeGreaterThan(1e-5 * max);  // the old closed form said lambda
+      // Both eigensolvers are accurate to a few ulps of the largest eigenvalue.
+      expect(Math.abs(s.minEigenvalue - min), label).toBeLessThanOrEqual(1e-13 * max);
+      expect(Math.abs(s.maxEigenvalue - max), label).toBeLessThanOrEqual(1e-13 * max);
+      if (P > M) expect(s.minEigenvalue, label).toBe(lambda);
+      expect(s.inertia).toEqual({ positive: P, negative: 0, zero: 0 });
+    }
+  });
 
   it('matches an independent Jacobi eigen-solve of hessian() + lambda I', () => {
     const data = datasets.paperFigure1();

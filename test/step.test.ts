@@ -14,6 +14,7 @@ import {
   datasets,
   newtonStep,
   newtonStepSync,
+  setThreads,
 } from '../src/index.js';
 import { expectSameStep, flatten, jacobiEigenvalues, matVec, maxAbs, norm, randomDataset } from './helpers.js';
 
@@ -284,3 +285,44 @@ describe('using the step', () => {
     expect(net.withStep(r.step, 1e-3).loss(data)).toBeLessThan(net.loss(data));
   });
 });
+
+describe('concurrent calls', () => {
+  it('a dense step has the same bits whatever structured steps run at the same time', async () => {
+    // OpenBLAS's thread count is process-wide, and DPOTRF's last bits depend on it (1 vs 2 threads changes
+    // every entry of this step). Structured sweeps run BLAS single-threaded on their own threads; a dense
+    // call in flight must keep its count for its whole duration (native/core/blas_threads.hpp).
+    setThreads(2);
+    const data = datasets.paperFigure3();
+    const net = TwoLayerNet.create({ width: 200, inputDim: 1, seed: 3 });  // P = 600
+    const o: StepOptions = { solver: 'dense', regularization: { gamma: 1e-3 }, curvature: 'gauss-newton' };
+    const alone = newtonStepSync(net, data, o);
+    expect(alone.solver).toBe('dense-cholesky');
+    setThreads(1);
+    const oneThread = newtonStepSync(net, data, o);
+    setThreads(2);
+    expect(oneThread.step.W).not.toEqual(alone.step.W);  // so a thread count changed mid-call would show
+    const structuredNets = [1, 2].map((seed) => TwoLayerNet.create({ width: 1500, inputDim: 1, seed }));
+    const so: StepOptions = { solver: 'structured', regularization: { gamma: 1e-3 } };
+    let mismatches = 0;
+    for (let round = 0; round < 12; round++) {
+      const dense = [newtonStep(net, data, o), newtonStep(net, data, o)];
+      const structured = structuredNets.map((n) => newtonStep(n, data, so));
+      const results = await Promise.all([...dense, ...structured]);
+      for (const r of results.slice(0, 2)) {
+        if (!sameBits(r.step, alone.step)) mismatches++;
+      }
+    }
+    expect(mismatches).toBe(0);
+  });
+
+});
+
+function sameBits(a: StepResult['step'], b: StepResult['step']): boolean {
+  for (const key of ['W', 'b', 'c'] as const) {
+    const x = a[key];
+    const y = b[key];
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (!Object.is(x[k], y[k])) return false;
+  }
+  return true;
+}

@@ -14,13 +14,13 @@ namespace nntk {
 class Buffer {
  public:
   Buffer() = default;
-  explicit Buffer(std::size_t n) : n_(n) {
+  // advice: what the caller's path can do about a failed allocation, for the E_TOO_LARGE message.
+  explicit Buffer(std::size_t n, const char* advice = "reduce the problem size") : n_(n) {
     if (n == 0) return;
     try {
       data_ = std::make_unique_for_overwrite<double[]>(n);
     } catch (const std::bad_alloc&) {
-      throw Failure(ErrorCode::TooLarge, "could not allocate " + std::to_string(n * sizeof(double) >> 20) +
-                                       " MiB; reduce the problem size or use solver 'structured'");
+      throw Failure(ErrorCode::TooLarge, "could not allocate " + std::to_string(n * sizeof(double) >> 20) + " MiB; " + advice);
     }
   }
   double* data() noexcept { return data_.get(); }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "blas_threads.hpp"
 #include "lapack_checks.hpp"
 #include "symmetric_factor.hpp"
 
@@ -26,11 +27,14 @@ struct Derivatives {
   double loss = 0;
 };
 
+// The dense path holds M x P and P x P matrices; the structured one neither.
+constexpr const char* kDenseAdvice = "the dense solver holds the P x P system; use solver 'structured'";
+
 void requireFinite(const Buffer& values, const char* what) { nntk::requireFinite(values.data(), values.size(), what); }
 
 Derivatives evaluate(const NetView& net, const DataView& data, Curvature curvature) {
   const std::size_t M = data.size, P = net.parameterCount(), q = net.blockSize();
-  Derivatives d{Buffer(M), Buffer(M * P), Buffer(P), Buffer(), 0.0};  // J column-major, leading dimension M
+  Derivatives d{Buffer(M), Buffer(M * P, kDenseAdvice), Buffer(P), Buffer(), 0.0};  // J column-major, leading dimension M
   d.loss = residual(net, data, d.r.data());
   requireFinite(d.r, "output");
   jacobianColumns(net, data, d.J.data());
@@ -189,12 +193,14 @@ double denseBytes(std::size_t parameterCount) {
 }
 
 void denseCurvature(const NetView& net, const DataView& data, Curvature curvature, double* H) {
+  const BlasScope blas(BlasMode::Pool);
   const Derivatives d = evaluate(net, data, curvature);
   assembleLower(net, data, d, 0.0, H);
   mirrorLower(H, net.parameterCount());
 }
 
 StepOutcome denseStep(const NetView& net, const DataView& data, const StepRequest& request) {
+  const BlasScope blas(BlasMode::Pool);  // one thread count from the first BLAS call to the last
   const std::size_t P = net.parameterCount();
   StepOutcome out;
   auto start = Clock::now();
@@ -204,7 +210,7 @@ StepOutcome denseStep(const NetView& net, const DataView& data, const StepReques
   out.timings.evaluation = secondsSince(start);
 
   start = Clock::now();
-  Buffer A(P * P);
+  Buffer A(P * P, kDenseAdvice);
   assembleLower(net, data, d, request.lambda, A.data());
   out.timings.assembly = secondsSince(start);
 

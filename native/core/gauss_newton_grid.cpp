@@ -19,10 +19,15 @@
 namespace nntk {
 namespace {
 
-constexpr std::size_t kBlock = 256;                     // neurons per block (fixed: sums do not depend on threads)
+constexpr std::size_t kMaxBlock = 256;                  // neurons per block, when a block's Jacobian fits kBlockBytes
+constexpr double kBlockBytes = 64.0 * 1024.0 * 1024.0;  // a block's J_block^T (q n x M) per thread, at most
 constexpr double kKeepBytes = 512.0 * 1024.0 * 1024.0;  // keep sigma, sigma' between the passes up to this size
 
-std::size_t blockCount(std::size_t width) { return (width + kBlock - 1) / kBlock; }
+// Neurons per block: a function of the sizes only, so the sums over blocks do not depend on the threads.
+std::size_t blockNeurons(std::size_t q, std::size_t M) {
+  const double fit = std::floor(kBlockBytes / (8.0 * static_cast<double>(q) * static_cast<double>(std::max<std::size_t>(M, 1))));
+  return fit < static_cast<double>(kMaxBlock) ? std::max<std::size_t>(static_cast<std::size_t>(fit), 1) : kMaxBlock;
+}
 
 // What pass 2 needs to step one block of neurons (see applySteps).
 struct BlockContext {
@@ -38,8 +43,8 @@ struct BlockScratch {
   Buffer delta, stepped, direct, coef;
   std::vector<int> K;
   std::vector<double> cNew;
-  BlockScratch(std::size_t M, std::size_t q, std::size_t C)
-      : delta(kBlock * q * C), stepped(C * M), direct(C * M), coef((kMaxTaylorDegree + 1) * M), K(C), cNew(C) {}
+  BlockScratch(std::size_t block, std::size_t M, std::size_t q, std::size_t C)
+      : delta(block * q * C), stepped(C * M), direct(C * M), coef((kMaxTaylorDegree + 1) * M), K(C), cNew(C) {}
 };
 
 // f[m] += cNew * sum_(k <= K) coef[k * M + m] delta[m]^k for m < M by Horner. The AVX2 version keeps 16
@@ -197,7 +202,8 @@ bool cpuHasAvx2Fma() {
 }  // namespace
 
 GaussNewtonGrid::GaussNewtonGrid(const NetView& net, const DataView& data) : net_(net), data_(data) {
-  const std::size_t M = data.size, q = net.blockSize(), N = net.width, blocks = blockCount(N);
+  const std::size_t M = data.size, q = net.blockSize(), N = net.width, block = blockNeurons(q, M);
+  const std::size_t blocks = (N + block - 1) / block;
   const bool keep = 16.0 * static_cast<double>(N) * static_cast<double>(M) <= kKeepBytes;
   if (keep) {
     s0_ = Buffer(N * M);
@@ -205,17 +211,17 @@ GaussNewtonGrid::GaussNewtonGrid(const NetView& net, const DataView& data) : net
   }
   const std::size_t T = std::min(blocks, workerCount(N, M));
   std::vector<SignedGram> grams;
-  for (std::size_t t = 0; t < T; ++t) grams.emplace_back(M, kBlock * q);
+  for (std::size_t t = 0; t < T; ++t) grams.emplace_back(M, gramChunkColumns(M, block * q));  // one block's columns
   Buffer partial(blocks * M);
   partial.fill(0.0);
   const double s = net.scale();
   const std::size_t d = net.inputDim;
   {
-    const SingleThreadedBlas scope;
+    const BlasScope blas(BlasMode::SingleThreaded);  // each worker thread runs its own DSYRK calls
     parallelFor(blocks, T, [&](std::size_t begin, std::size_t end, std::size_t t) {
-      Buffer z(kBlock * M), s0(kBlock * M), s1(kBlock * M);
+      Buffer z(block * M), s0(block * M), s1(block * M);
       for (std::size_t k = begin; k < end; ++k) {
-        const std::size_t first = k * kBlock, n = std::min(kBlock, N - first);
+        const std::size_t first = k * block, n = std::min(block, N - first);
         double* S0 = keep ? s0_.data() + first * M : s0.data();
         double* S1 = keep ? s1_.data() + first * M : s1.data();
         blockValues(first, n, z.data(), S0, S1);
@@ -272,7 +278,8 @@ void GaussNewtonGrid::blockValues(std::size_t first, std::size_t n, double* z, d
 
 void GaussNewtonGrid::applySteps(const std::vector<double>& A, std::size_t C, std::vector<double>& f1,
                                  std::vector<double>& maxUpdate, std::vector<double>& stepNorm) const {
-  const std::size_t M = data_.size, q = net_.blockSize(), d = net_.inputDim, N = net_.width, blocks = blockCount(N);
+  const std::size_t M = data_.size, q = net_.blockSize(), d = net_.inputDim, N = net_.width, block = blockNeurons(q, M);
+  const std::size_t blocks = (N + block - 1) / block;
   const bool keep = s0_.size() > 0;
   std::vector<double> xMax(d, 0.0);
   for (std::size_t m = 0; m < M; ++m)
@@ -284,12 +291,12 @@ void GaussNewtonGrid::applySteps(const std::vector<double>& A, std::size_t C, st
   std::vector<std::vector<double>> threadMax(T, std::vector<double>(C, 0.0));
   const double s = net_.scale();
   {
-    const SingleThreadedBlas scope;
+    const BlasScope blas(BlasMode::SingleThreaded);  // each worker thread runs its own DGEMM calls
     parallelFor(blocks, T, [&](std::size_t begin, std::size_t end, std::size_t t) {
-      Buffer z(kBlock * M), s0(kBlock * M), s1(kBlock * M), Jt(kBlock * q * M);
-      BlockScratch scratch(M, q, C);
+      Buffer z(block * M), s0(block * M), s1(block * M), Jt(block * q * M);
+      BlockScratch scratch(block, M, q, C);
       for (std::size_t k = begin; k < end; ++k) {
-        const std::size_t first = k * kBlock, n = std::min(kBlock, N - first);
+        const std::size_t first = k * block, n = std::min(block, N - first);
         const double* S0 = keep ? s0_.data() + first * M : s0.data();
         const double* S1 = keep ? s1_.data() + first * M : s1.data();
         if (!keep) blockValues(first, n, z.data(), s0.data(), s1.data());

@@ -1,5 +1,7 @@
 #include "kernels.hpp"
 
+#include <algorithm>
+
 #include "failure.hpp"
 #include "signed_gram.hpp"
 #include "structured_system.hpp"
@@ -7,14 +9,17 @@
 namespace nntk {
 
 Gram ntkGram(const NetView& net, const DataView& data) {
-  const std::size_t M = data.size, q = net.blockSize(), T = workerCount(net.width, M);
-  constexpr std::size_t perTask = 1024;
+  const std::size_t M = data.size, q = net.blockSize(), T = std::max<std::size_t>(1, std::min(workerCount(net.width, M), net.width));
+  constexpr std::size_t perTask = 1024;  // neurons between two DSYRK folds, when their columns fit the chunk budget
+  const std::size_t perThread = (net.width + T - 1) / T;  // the most neurons one thread of streamNeurons gets
+  const std::size_t columns = gramChunkColumns(M, std::min(perTask, perThread) * q);
   std::vector<SignedGram> grams;
   std::vector<NeuronValues> values;
-  std::vector<std::vector<double>> J(T, std::vector<double>(M * q));
+  std::vector<Buffer> J;
   for (std::size_t t = 0; t < T; ++t) {
-    grams.emplace_back(M, perTask * q);
+    grams.emplace_back(M, columns);
     values.emplace_back(net, data);
+    J.emplace_back(M * q, "one neuron's M x (d + 2) Jacobian block per thread does not fit; use fewer data points");
   }
   // J's columns for neuron i go into the thread's DSYRK buffer (MATH.md section 5: B = J J^T / M).
   const Buffer G = streamNeurons(net.width, M, grams, [&](std::size_t i, std::size_t t) {

@@ -159,6 +159,7 @@ void gramRow(Activation act, std::size_t M, std::size_t d, const double* x, cons
 // overflowing at the outermost nodes (|u| up to sqrt(4n)).
 HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
   if (n == 0) throw Failure(ErrorCode::Internal, "a Gauss-Hermite rule needs at least one node");
+  const BlasScope blas(BlasMode::Pool);
   const lapack_int ln = toLapackInt(n, "the quadrature node count");
   std::vector<double> diag(n, 0.0), off(n, 0.0), sq(n + 1);
   for (std::size_t j = 0; j <= n; ++j) sq[j] = std::sqrt(static_cast<double>(j));
@@ -236,6 +237,7 @@ void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x,
 // gamma > 0, or gamma = 0 with B* positive definite) and a solve with the M columns of B*.
 void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double gamma, double* out) {
   if (M == 0) return;
+  const BlasScope blas(BlasMode::Pool);  // the Cholesky solve (and, nested, DSTEV for the quadrature rule)
   const lapack_int n = toLapackInt(M, "the number of data points");
   std::vector<double> B(M * M);
   ntkLimitGram(act, M, d, x, B.data());

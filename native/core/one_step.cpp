@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "blas_threads.hpp"
 #include "failure.hpp"
 #include "gauss_newton_grid.hpp"
 #include "lapack_checks.hpp"
@@ -75,14 +76,17 @@ OneStepGrid gaussNewtonGrid(const NetView& net, const DataView& data, const std:
   // Solve every lambda; the coefficient vectors of the solved (lambda, target) pairs become A's columns.
   std::vector<std::pair<std::size_t, std::size_t>> columns;  // (lambda, target)
   std::vector<KernelSolve> solves(L);
-  for (std::size_t l = 0; l < L; ++l) {
-    try {
-      solves[l] = kernelSolve(grid.ntk(), rhs, M, T, lambdas[l]);
-      for (std::size_t t = 0; t < T; ++t) columns.emplace_back(l, t);
-    } catch (const Failure& f) {
-      for (std::size_t t = 0; t < T; ++t) recordFailure(out.targets[t].points[l], f);
+  {
+    const BlasScope blas(BlasMode::Pool);  // the M x M factorizations (the grid's passes take their own mode)
+    for (std::size_t l = 0; l < L; ++l) {
+      try {
+        solves[l] = kernelSolve(grid.ntk(), rhs, M, T, lambdas[l]);
+        for (std::size_t t = 0; t < T; ++t) columns.emplace_back(l, t);
+      } catch (const Failure& f) {
+        for (std::size_t t = 0; t < T; ++t) recordFailure(out.targets[t].points[l], f);
+      }
+      for (std::size_t t = 0; t < T; ++t) out.targets[t].points[l].lambda = lambdas[l];
     }
-    for (std::size_t t = 0; t < T; ++t) out.targets[t].points[l].lambda = lambdas[l];
   }
   const std::size_t C = columns.size();
   if (C == 0) return out;

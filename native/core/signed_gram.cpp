@@ -2,17 +2,29 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "failure.hpp"
 
 namespace nntk {
 
+std::size_t gramChunkColumns(std::size_t M, std::size_t wanted) {
+  const double budget = std::floor(kGramChunkBytes / (8.0 * static_cast<double>(std::max<std::size_t>(M, 1))));
+  const std::size_t cap = budget < static_cast<double>(wanted) ? static_cast<std::size_t>(budget) : wanted;
+  return std::max<std::size_t>(cap, 1);
+}
+
 SignedGram::SignedGram(std::size_t M, std::size_t columns)
-    : M_(M), capacity_(columns), positive_{Buffer(M * columns), 0}, negative_{Buffer(M * columns), 0}, G_(M * M) {
+    : M_(M), capacity_(std::max<std::size_t>(columns, 1)),
+      G_(M * M, "the structured solver and the kernels hold M x M matrices per thread; use fewer data points") {
   G_.fill(0.0);
 }
 
 double* SignedGram::nextColumn(bool positive) {
   Columns& c = positive ? positive_ : negative_;
+  if (c.values.size() == 0)
+    c.values = Buffer(M_ * capacity_, "the kernels' column buffers could not be allocated; use fewer data points");
   if (c.used == capacity_) fold(c, positive ? 1.0 : -1.0);
   return c.values.data() + M_ * c.used++;
 }

@@ -13,8 +13,16 @@
 
 namespace nntk {
 
+// Bytes one part (positive or negative) of a SignedGram may buffer before it folds.
+constexpr double kGramChunkBytes = 64.0 * 1024.0 * 1024.0;
+
+// Columns to buffer per part: at most `wanted` (no more than the thread will ever push, nor than its
+// preferred fold size), at most kGramChunkBytes of M-vectors, at least one.
+std::size_t gramChunkColumns(std::size_t M, std::size_t wanted);
+
 class SignedGram {
  public:
+  // The parts are allocated when their first column arrives (a Gauss-Newton G has no negative part).
   SignedGram(std::size_t M, std::size_t columns);
 
   // The next free column (M contiguous values) of the positive or negative part.
@@ -41,13 +49,13 @@ class SignedGram {
 template <typename PerNeuron>
 Buffer streamNeurons(std::size_t width, std::size_t M, std::vector<SignedGram>& grams, PerNeuron&& perNeuron) {
   {
-    const SingleThreadedBlas scope;
+    const BlasScope scope(BlasMode::SingleThreaded);  // each worker thread runs its own DSYRK calls
     parallelFor(width, grams.size(), [&](std::size_t begin, std::size_t end, std::size_t t) {
       for (std::size_t i = begin; i < end; ++i) perNeuron(i, t);
       grams[t].flush();
     });
   }
-  Buffer G(M * M);
+  Buffer G(M * M, "the structured solver and the kernels hold M x M matrices; use fewer data points");
   G.fill(0.0);
   for (const auto& g : grams)
     for (std::size_t k = 0; k < M * M; ++k) G[k] += g.lower()[k];

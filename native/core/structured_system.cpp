@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "blas_threads.hpp"
 #include "failure.hpp"
 #include "parallel.hpp"
 #include "signed_gram.hpp"
@@ -17,17 +18,70 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-constexpr std::size_t kNeuronsPerTask = 1024;   // neurons a thread handles between two DSYRK folds
+constexpr std::size_t kNeuronsPerTask = 1024;   // neurons a thread handles between two DSYRK folds (at most)
 constexpr std::size_t kMaxDeflated = 4096;      // near-singular directions the capacitance may absorb
 constexpr double kCancellation = 1e-8;          // a block eigenvalue below this fraction of its block's scale
 constexpr double kBlockStoreBytes = 512.0 * 1024.0 * 1024.0;
+// Iterative refinement (MATH.md section 4): when a block eigenvalue is within this fraction of its block's
+// scale (but not deflated), or some are deflated, the Woodbury step is refined against the exact operator.
+// The Woodbury step's relative error grows like ~3e-17 scale / |theta| (measured: docs/notes/structured-refinement.md),
+// so below 1e-3 it could pass 1e-13.
+constexpr double kRefineBelow = 1e-3;
+constexpr int kMaxRefinementSteps = 4;
+
+constexpr const char* kDataAdvice = "the structured solver holds M x M matrices; use fewer data points";
+constexpr const char* kBlockAdvice =
+    "a Newton neuron block is (d + 2) x (d + 2); use curvature 'gauss-newton' for inputs of this dimension";
+
+double norm2(const double* v, std::size_t n) {
+  double sum = 0;
+  for (std::size_t k = 0; k < n; ++k) sum += v[k] * v[k];
+  return sum;
+}
+
+// out = Q^T v (q values; Q row-major with the eigenvectors as columns, or the identity when null).
+void rotateIn(const double* Q, const double* v, double* out, std::size_t q) {
+  for (std::size_t j = 0; j < q; ++j) {
+    double sum = 0;
+    if (Q) {
+      for (std::size_t a = 0; a < q; ++a) sum += Q[a * q + j] * v[a];
+    } else {
+      sum = v[j];
+    }
+    out[j] = sum;
+  }
+}
+
+// out = Q t.
+void rotateOut(const double* Q, const double* t, double* out, std::size_t q) {
+  for (std::size_t a = 0; a < q; ++a) {
+    double sum = 0;
+    if (Q) {
+      for (std::size_t j = 0; j < q; ++j) sum += Q[a * q + j] * t[j];
+    } else {
+      sum = t[a];
+    }
+    out[a] = sum;
+  }
+}
+
+// Sums per-thread M-vectors in thread order (the same bits for a given thread count).
+std::vector<double> sumPartials(const std::vector<std::vector<double>>& partial, std::size_t M) {
+  std::vector<double> out(M, 0.0);
+  for (const auto& p : partial)
+    for (std::size_t m = 0; m < M; ++m) out[m] += p[m];
+  return out;
+}
 
 }  // namespace
 
 // Per-thread working memory for one neuron at a time.
 struct StructuredSystem::Scratch {
-  explicit Scratch(const NetView& net, const DataView& data)
-      : values(net, data), J(data.size * net.blockSize()), column(data.size), D(net.blockSize() * net.blockSize()), theta(net.blockSize()), Q(net.blockSize() * net.blockSize()) {}
+  // The q x q block buffers only for Newton (Gauss-Newton blocks are lambda I).
+  Scratch(const NetView& net, const DataView& data, bool newton)
+      : values(net, data), J(data.size * net.blockSize()), column(data.size),
+        D(newton ? net.blockSize() * net.blockSize() : 0, kBlockAdvice), theta(net.blockSize()),
+        Q(newton ? net.blockSize() * net.blockSize() : 0, kBlockAdvice) {}
   // D_i + lambda I = Q_i diag(theta_i) Q_i^T for the evaluated neuron (MATH.md section 4), into theta and Q.
   // The sweep and the solve pass both call this, so they use the same decomposition bit for bit.
   void diagonaliseBlock(const double* r, double lambda) {
@@ -39,19 +93,35 @@ struct StructuredSystem::Scratch {
   }
 
   NeuronValues values;
-  std::vector<double> J, column, D, theta, Q;
+  std::vector<double> J, column;
+  Buffer D;
+  std::vector<double> theta;
+  Buffer Q;
   Inertia blocks;
   std::vector<Flagged> flagged;
   double jacobianNorm2 = 0;
+  double nearest = std::numeric_limits<double>::infinity();  // min |theta - mu| / scale over kept directions
 };
 
-std::size_t StructuredSystem::threads() const { return workerCount(N_, M_); }
+std::size_t StructuredSystem::threads() const { return threads_; }
+
+// Evaluates neuron i (second derivatives when `second`, or when a Newton block must be rediagonalised) and
+// returns Q_i: the stored eigenvectors, freshly computed ones (the same bits), or null for Gauss-Newton.
+const double* StructuredSystem::prepareNeuron(Scratch& s, std::size_t i, bool second) const {
+  const bool newton = curvature_ == Curvature::Newton;
+  s.values.evaluate(i, second || (newton && !storeBlocks_) ? Order::Second : Order::First);
+  if (!newton) return nullptr;
+  if (storeBlocks_) return Q_.data() + i * q_ * q_;
+  s.diagonaliseBlock(r_.data(), lambda_);
+  return s.Q.data();
+}
 
 
 StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Curvature curvature, double lambda,
                                    const StructuredOptions& options)
     : net_(net), data_(data), curvature_(curvature), lambda_(lambda), M_(data.size), q_(net.blockSize()),
-      N_(net.width), r_(data.size), gradient_(net.parameterCount()), theta_(net.parameterCount()) {
+      N_(net.width), threads_(std::max<std::size_t>(1, std::min(workerCount(net.width, data.size), net.width))),
+      r_(data.size), gradient_(net.parameterCount()), theta_(net.parameterCount()) {
   const double P = static_cast<double>(net.parameterCount());
   storeBlocks_ = curvature == Curvature::Newton && 8.0 * P * static_cast<double>(q_) <= kBlockStoreBytes;
   cacheJQ_ = options.cacheTransformed && 8.0 * P * static_cast<double>(M_) <= options.memoryBudgetBytes;
@@ -74,13 +144,15 @@ StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Cur
 StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, bool deflate) {
   const std::size_t T = threads(), M = M_, q = q_;
   const bool newton = curvature_ == Curvature::Newton;
+  // Each thread buffers at most its own neurons' columns, and at most kGramChunkBytes (signed_gram.hpp).
+  const std::size_t columns = gramChunkColumns(M, std::min(kNeuronsPerTask, (N_ + T - 1) / T) * q);
   std::vector<SignedGram> grams;
   std::vector<Scratch> scratch;
   grams.reserve(T);
   scratch.reserve(T);
   for (std::size_t t = 0; t < T; ++t) {
-    grams.emplace_back(M, kNeuronsPerTask * q);
-    scratch.emplace_back(net_, data_);
+    grams.emplace_back(M, columns);
+    scratch.emplace_back(net_, data_, newton);
   }
   std::vector<double> rm(r_.data(), r_.data() + M);
   for (double& v : rm) v /= static_cast<double>(M);
@@ -111,7 +183,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
       } else if (needBlock) {
         s.diagonaliseBlock(r_.data(), lambda_);
         if (initial) std::copy(s.theta.begin(), s.theta.end(), theta_.data() + i * q);
-        if (initial && storeBlocks_) std::copy(s.Q.begin(), s.Q.end(), Q_.data() + i * q * q);
+        if (initial && storeBlocks_) std::copy(s.Q.data(), s.Q.data() + q * q, Q_.data() + i * q * q);
         Qi = s.Q.data();
       } else {
         Qi = Q_.data() + i * q * q;
@@ -128,6 +200,8 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
         flagged = true;
       } else if (gap == 0.0) {
         gap = std::numeric_limits<double>::epsilon() * (scale > 0 ? scale : 1.0);  // mu moved by one ulp
+      } else if (scale > 0) {
+        s.nearest = std::min(s.nearest, std::fabs(gap) / scale);
       }
       const double shifted = flagged ? (scale > 0 ? scale : 1.0) : gap;
       (shifted > 0 ? s.blocks.positive : s.blocks.negative) += 1;
@@ -172,6 +246,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
     cap.blocks.positive += s.blocks.positive;
     cap.blocks.negative += s.blocks.negative;
     if (initial) jacobianNorm2_ += s.jacobianNorm2;
+    if (initial) nearestGap_ = std::min(nearestGap_, s.nearest);
     for (auto& f : s.flagged) cap.flagged.push_back(std::move(f));  // threads own ascending ranges
   }
   if (initial) requireFinite(gradient_.data(), gradient_.size(), "gradient");
@@ -183,7 +258,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
   // C = [[M I + G', Y], [Y^T, E]], Y[:, f] = J w_f / theta'_f, E = diag(1/theta' - 1/sigma)  (see header).
   const std::size_t k = cap.flagged.size(), n = M + k;
   cap.order = n;
-  cap.C = Buffer(n * n);
+  cap.C = Buffer(n * n, kDataAdvice);
   cap.C.fill(0.0);
   for (std::size_t b = 0; b < M; ++b)
     for (std::size_t a = b; a < M; ++a) cap.C[a + b * n] = G[a + b * M] + (a == b ? static_cast<double>(M) : 0.0);
@@ -204,7 +279,8 @@ Inertia StructuredSystem::inertiaOf(const Capacitance& cap, const Inertia* fromF
   if (fromFactor) {
     c = *fromFactor;
   } else {
-    Buffer copy(cap.C.size());
+    const BlasScope blas(BlasMode::Pool);  // within a bisection this runs in the bisection's mode
+    Buffer copy(cap.C.size(), kDataAdvice);
     std::copy(cap.C.data(), cap.C.data() + cap.C.size(), copy.data());
     c = LdltFactor(copy.data(), cap.order).inertia();
   }
@@ -228,76 +304,58 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
   out.loss = loss_;
   out.solver = k == 0 ? "structured-woodbury" : "structured-woodbury-deflated";
   out.timings = timings_;
+  {
+    const BlasScope blas(BlasMode::Pool);  // the capacitance's factorization and solves
+    auto start = Clock::now();
+    Buffer C(capacitance0_.C.size(), kDataAdvice);
+    std::copy(capacitance0_.C.data(), capacitance0_.C.data() + C.size(), C.data());
+    const LdltFactor factor(C.data(), n);
+    out.timings.factorization = secondsSince(start);
+    out.inertia = inertiaOf(capacitance0_, &factor.inertia(), true);
+    out.reciprocalCondition = factor.reciprocalCondition();
+    if (factor.singular())
+      throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (capacitance reciprocal condition " +
+                                      formatNumber(factor.reciprocalCondition()) + ", lambda = " + formatNumber(lambda_) +
+                                      "); increase the regularization (gamma or lambda)");
 
-  auto start = Clock::now();
-  Buffer C(capacitance0_.C.size());
-  std::copy(capacitance0_.C.data(), capacitance0_.C.data() + C.size(), C.data());
-  const LdltFactor factor(C.data(), n);
-  out.timings.factorization = secondsSince(start);
-  out.inertia = inertiaOf(capacitance0_, &factor.inertia(), true);
-  out.reciprocalCondition = factor.reciprocalCondition();
-  if (factor.singular())
-    throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (capacitance reciprocal condition " +
-                                    formatNumber(factor.reciprocalCondition()) + ", lambda = " + formatNumber(lambda_) +
-                                    "); increase the regularization (gamma or lambda)");
-
-  // y = C^-1 [r; 0]; step_i = -Q_i diag(1/theta'_i) ((J_i Q_i)^T y_1 + y_2 on deflated directions).
-  start = Clock::now();
-  std::vector<double> y(n, 0.0);
-  std::copy(r_.data(), r_.data() + M, y.begin());
-  factor.solve(y.data(), 1);
-  out.step.assign(N_ * q, 0.0);
-  const bool newton = curvature_ == Curvature::Newton;
-  const auto& flagged = capacitance0_.flagged;
-  parallelFor(N_, threads(), [&](std::size_t begin, std::size_t end, std::size_t) {
-    Scratch s(net_, data_);
-    std::vector<double> u(q), t(q);
-    for (std::size_t i = begin; i < end; ++i) {
-      s.values.evaluate(i, newton && !storeBlocks_ ? Order::Second : Order::First);
-      s.values.jacobianTransposeTimes(y.data(), u.data());
-      const double* theta = theta_.data() + i * q;
-      const double* Qi = nullptr;
-      if (newton) {
-        if (storeBlocks_) {
-          Qi = Q_.data() + i * q * q;
-        } else {
-          s.diagonaliseBlock(r_.data(), lambda_);
-          Qi = s.Q.data();
+    // y = C^-1 [r; 0]; step_i = -Q_i diag(1/theta'_i) ((J_i Q_i)^T y_1 + y_2 on deflated directions).
+    start = Clock::now();
+    std::vector<double> y(n, 0.0);
+    std::copy(r_.data(), r_.data() + M, y.begin());
+    factor.solve(y.data(), 1);
+    out.step.assign(N_ * q, 0.0);
+    const bool refine = k > 0 || nearestGap_ < kRefineBelow;
+    const bool newton = curvature_ == Curvature::Newton;
+    const auto& flagged = capacitance0_.flagged;
+    std::vector<std::vector<double>> Js(threads(), std::vector<double>(refine ? M : 0, 0.0));  // J step, per thread
+    parallelFor(N_, threads(), [&](std::size_t begin, std::size_t end, std::size_t thread) {
+      Scratch s(net_, data_, newton);
+      std::vector<double> u(q), t(q);
+      for (std::size_t i = begin; i < end; ++i) {
+        const double* Qi = prepareNeuron(s, i, false);
+        s.values.jacobianTransposeTimes(y.data(), u.data());
+        const double* theta = theta_.data() + i * q;
+        rotateIn(Qi, u.data(), t.data(), q);
+        auto it = std::lower_bound(flagged.begin(), flagged.end(), i,
+                                   [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
+        for (std::size_t j = 0; j < q; ++j) {
+          double gap = theta[j];
+          if (it != flagged.end() && it->neuron == i && it->index == j) {
+            t[j] += y[M + static_cast<std::size_t>(it - flagged.begin())];
+            gap = it->shifted;
+            ++it;
+          }
+          t[j] /= -gap;
         }
+        double* stepI = out.step.data() + i * q;
+        rotateOut(Qi, t.data(), stepI, q);
+        if (refine) addJacobianTimes(s, stepI, Js[thread].data());
       }
-      for (std::size_t j = 0; j < q; ++j) {  // t = Q^T u
-        double sum = 0;
-        if (Qi) {
-          for (std::size_t a = 0; a < q; ++a) sum += Qi[a * q + j] * u[a];
-        } else {
-          sum = u[j];
-        }
-        t[j] = sum;
-      }
-      auto it = std::lower_bound(flagged.begin(), flagged.end(), i,
-                                 [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
-      for (std::size_t j = 0; j < q; ++j) {
-        double gap = theta[j];
-        if (it != flagged.end() && it->neuron == i && it->index == j) {
-          t[j] += y[M + static_cast<std::size_t>(it - flagged.begin())];
-          gap = it->shifted;
-          ++it;
-        }
-        t[j] /= gap;
-      }
-      double* stepI = out.step.data() + i * q;
-      for (std::size_t a = 0; a < q; ++a) {  // step_i = -Q t
-        double sum = 0;
-        if (Qi) {
-          for (std::size_t j = 0; j < q; ++j) sum += Qi[a * q + j] * t[j];
-        } else {
-          sum = t[a];
-        }
-        stepI[a] = -sum;
-      }
-    }
-  });
-  out.timings.solve = secondsSince(start);
+    });
+    requireFinite(out.step.data(), out.step.size(), "step");
+    if (refine) refineStep(factor, out.step, sumPartials(Js, M));
+    out.timings.solve = secondsSince(start);
+  }
   requireFinite(out.step.data(), out.step.size(), "step");
   double g2 = 0, s2 = 0, gs = 0;
   for (std::size_t p = 0; p < gradient_.size(); ++p) gs += gradient_[p] * out.step[p];
@@ -308,7 +366,7 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
   out.stepNorm = std::sqrt(s2);
 
   if (spectrum == Spectrum::Extremal) {
-    start = Clock::now();
+    const auto start = Clock::now();
     const ExtremalSpectrum e = extremal();
     out.minEigenvalue = e.minEigenvalue;
     out.maxEigenvalue = e.maxEigenvalue;
@@ -318,8 +376,129 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
   return out;
 }
 
-// Gauss-Newton: C + lambda I = lambda I + J^T J / M has the eigenvalues lambda + eig(J J^T / M) and lambda
-// (P - M more times), and J J^T / M = lambda G / M with G from the capacitance (MATH.md sections 4-5).
+// acc += J_i v for the evaluated neuron (v: its q step components).
+void StructuredSystem::addJacobianTimes(Scratch& s, const double* v, double* acc) const {
+  const std::size_t M = M_, q = q_;
+  s.values.jacobian(s.J.data(), M);
+  for (std::size_t a = 0; a < q; ++a) {
+    const double va = v[a];
+    const double* col = s.J.data() + a * M;
+    for (std::size_t m = 0; m < M; ++m) acc[m] += col[m] * va;
+  }
+}
+
+// Iterative refinement against the exact operator A = blockdiag(D_i + lambda I) + J^T J / M (MATH.md
+// section 4): s <- s + W (-g - A s), with W the Woodbury solve of the same factored capacitance applied to a
+// general right-hand side h: u = Bd'^-1 h, y = C^-1 [J u; W^T u], x = u - Bd'^-1 (J^T y_1 + W y_2).
+// A s costs O(M P) and carries no cancellation, so each step gains the digits the Woodbury solve keeps.
+// Js is J s for the incoming step; it stops when the next correction would be below rounding or the
+// corrections stop shrinking.
+void StructuredSystem::refineStep(const LdltFactor& factor, std::vector<double>& step, std::vector<double> Js) {
+  const std::size_t M = M_, q = q_, T = threads(), n = capacitance0_.order;
+  const bool newton = curvature_ == Curvature::Newton;
+  const auto& flagged = capacitance0_.flagged;
+  const double invM = 1.0 / static_cast<double>(M), eps = std::numeric_limits<double>::epsilon();
+  std::vector<double> u(N_ * q), previous;
+  double last = std::sqrt(norm2(step.data(), step.size()));
+  for (int iteration = 0; iteration < kMaxRefinementSteps; ++iteration) {
+    // h = -g - A s, u = Bd'^-1 h, z = [J u; W^T u].
+    for (double& v : Js) v *= invM;
+    std::vector<double> z(n, 0.0);
+    std::vector<std::vector<double>> partial(T, std::vector<double>(M, 0.0));
+    parallelFor(N_, T, [&](std::size_t begin, std::size_t end, std::size_t thread) {
+      Scratch s(net_, data_, newton);
+      std::vector<double> h(q), t(q), D(newton ? q * q : 0);
+      for (std::size_t i = begin; i < end; ++i) {
+        const double* Qi = prepareNeuron(s, i, newton);
+        const double* si = step.data() + i * q;
+        s.values.jacobianTransposeTimes(Js.data(), h.data());  // J_i^T (J s) / M
+        if (newton) s.values.curvatureBlock(r_.data(), D.data());
+        for (std::size_t a = 0; a < q; ++a) {
+          double Ds = lambda_ * si[a];
+          if (newton)
+            for (std::size_t b = 0; b < q; ++b) Ds += D[a * q + b] * si[b];
+          h[a] = -gradient_[i * q + a] - Ds - h[a];
+        }
+        rotateIn(Qi, h.data(), t.data(), q);
+        const double* theta = theta_.data() + i * q;
+        auto it = std::lower_bound(flagged.begin(), flagged.end(), i,
+                                   [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
+        for (std::size_t j = 0; j < q; ++j) {
+          double gap = theta[j];
+          const bool moved = it != flagged.end() && it->neuron == i && it->index == j;
+          if (moved) gap = it->shifted;
+          t[j] /= gap;
+          if (moved) {
+            z[M + static_cast<std::size_t>(it - flagged.begin())] = t[j];  // w_f^T u
+            ++it;
+          }
+        }
+        double* ui = u.data() + i * q;
+        rotateOut(Qi, t.data(), ui, q);
+        addJacobianTimes(s, ui, partial[thread].data());
+      }
+    });
+    const std::vector<double> Ju = sumPartials(partial, M);
+    std::copy(Ju.begin(), Ju.end(), z.begin());
+    factor.solve(z.data(), 1);
+
+    // x = u - Bd'^-1 (J^T y_1 + W y_2); s += x; J s for the next round.
+    previous = step;
+    std::vector<double> dx2(T, 0.0), s2(T, 0.0);
+    for (auto& p : partial) std::fill(p.begin(), p.end(), 0.0);
+    parallelFor(N_, T, [&](std::size_t begin, std::size_t end, std::size_t thread) {
+      Scratch s(net_, data_, newton);
+      std::vector<double> w(q), t(q), x(q);
+      for (std::size_t i = begin; i < end; ++i) {
+        const double* Qi = prepareNeuron(s, i, false);
+        s.values.jacobianTransposeTimes(z.data(), w.data());
+        rotateIn(Qi, w.data(), t.data(), q);
+        const double* theta = theta_.data() + i * q;
+        auto it = std::lower_bound(flagged.begin(), flagged.end(), i,
+                                   [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
+        for (std::size_t j = 0; j < q; ++j) {
+          double gap = theta[j];
+          if (it != flagged.end() && it->neuron == i && it->index == j) {
+            t[j] += z[M + static_cast<std::size_t>(it - flagged.begin())];
+            gap = it->shifted;
+            ++it;
+          }
+          t[j] /= gap;
+        }
+        rotateOut(Qi, t.data(), x.data(), q);
+        double* si = step.data() + i * q;
+        for (std::size_t a = 0; a < q; ++a) {
+          const double dx = u[i * q + a] - x[a];
+          si[a] += dx;
+          dx2[thread] += dx * dx;
+          s2[thread] += si[a] * si[a];
+        }
+        addJacobianTimes(s, si, partial[thread].data());
+      }
+    });
+    double correction = 0, size = 0;
+    for (std::size_t t = 0; t < T; ++t) {
+      correction += dx2[t];
+      size += s2[t];
+    }
+    correction = std::sqrt(correction);
+    size = std::sqrt(size);
+    if (!std::isfinite(correction) || correction > last) {  // diverging: keep the better step
+      step = std::move(previous);
+      return;
+    }
+    const double rate = last > 0 ? correction / last : 0.0;
+    // The error left is about rate * correction; the next correction would be lost in rounding.
+    if (rate * correction <= eps * size || rate > 0.5) return;
+    last = correction;
+    Js = sumPartials(partial, M);
+  }
+}
+
+// Gauss-Newton: J^T J / M (P x P) and J J^T / M (M x M) share their nonzero eigenvalues, and
+// J J^T / M = lambda G / M with G from the capacitance (MATH.md section 4). With w_1 <= ... <= w_M the
+// eigenvalues of J J^T / M, those of C + lambda I are lambda + w_k for the P largest k when P <= M (the
+// smallest is lambda + w_(M-P+1)), and lambda + w_k for every k plus lambda (P - M more times) when P > M.
 bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
   if (curvature_ != Curvature::GaussNewton || !(lambda_ > 0) || !capacitance0_.flagged.empty()) return false;
   const std::size_t M = M_, n = capacitance0_.order;
@@ -328,9 +507,9 @@ bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
     for (std::size_t a = b; a < M; ++a)
       B[a + b * M] = lambda_ * (capacitance0_.C[a + b * n] - (a == b ? static_cast<double>(M) : 0.0)) / static_cast<double>(M);
   const std::vector<double> w = symmetricEigenvalues(B, M);
-  // P <= M: the P eigenvalues are lambda plus the P largest of w (the other M - P of w are zero).
   const std::size_t P = N_ * q_;
-  out.minEigenvalue = lambda_ + (P > M ? std::min(0.0, w.front()) : w[M - P]);
+  // J J^T / M is positive semidefinite: a negative w is rounding, clamped to its true bound 0.
+  out.minEigenvalue = P > M ? lambda_ : lambda_ + std::max(0.0, w[M - P]);
   out.maxEigenvalue = lambda_ + std::max(0.0, w.back());
   return true;
 }
@@ -342,6 +521,9 @@ StepOutcome structuredStep(const NetView& net, const DataView& data, const StepR
 }
 
 ExtremalSpectrum StructuredSystem::extremal() {
+  // The bisection's sweeps and their small factorizations, and the closed form, all on one-thread BLAS:
+  // the factorizations cost O(M^3), below a sweep's O(M^2 P) on the worker threads.
+  const BlasScope blas(BlasMode::SingleThreaded);
   ExtremalSpectrum out;
   out.inertia = inertia();
   if (gaussNewtonClosedForm(out)) return out;
@@ -370,7 +552,7 @@ ExtremalSpectrum StructuredSystem::extremal() {
   if (!trackNorm_) {  // |J|_F^2 for the bounds below, if the initial sweep did not collect it
     std::vector<double> partial(threads(), 0.0);
     parallelFor(N_, threads(), [&](std::size_t begin, std::size_t end, std::size_t t) {
-      Scratch s(net_, data_);
+      Scratch s(net_, data_, false);
       for (std::size_t i = begin; i < end; ++i) {
         s.values.evaluate(i, Order::First);
         s.values.jacobian(s.J.data(), M_);
@@ -392,14 +574,15 @@ ExtremalSpectrum StructuredSystem::extremal() {
 }
 
 void StructuredSystem::nntkGram(double* out) {
+  const BlasScope blas(BlasMode::Pool);
   const std::size_t M = M_, n = capacitance0_.order;
-  Buffer C(capacitance0_.C.size());
+  Buffer C(capacitance0_.C.size(), kDataAdvice);
   std::copy(capacitance0_.C.data(), capacitance0_.C.data() + C.size(), C.data());
   const LdltFactor factor(C.data(), n);
   if (factor.singular())
     throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (lambda = " + formatNumber(lambda_) +
                                     "); increase the regularization (gamma or lambda)");
-  Buffer X(n * M);
+  Buffer X(n * M, kDataAdvice);
   X.fill(0.0);
   for (std::size_t a = 0; a < M; ++a) X[a + a * n] = 1.0;
   factor.solve(X.data(), M);

@@ -11,8 +11,13 @@
 //   C + lambda I - mu I = Bd' + U S U^T,  U = [J^T, W],  S = diag(I / M, -sigma),  sigma = theta' - theta,
 // and the capacitance matrix grows from M I + G to (M + k) x (M + k) for k such directions. The step, the
 // Haynsworth inertia and the kernels below all use this generalized form; k = 0 in ordinary cases.
+//
+// Just outside that threshold 1/theta is still large enough to cost digits (up to 2e-10 relative at
+// theta ~ 3e-8 of the block scale), so when a kept block eigenvalue is within 1e-3 of its block's scale, or
+// some were deflated, the step is refined against the exact operator in O(MP) per round (MATH.md section 4).
 #pragma once
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "buffer.hpp"
@@ -20,6 +25,8 @@
 #include "step.hpp"
 
 namespace nntk {
+
+class LdltFactor;
 
 struct ExtremalSpectrum {
   Inertia inertia;  // of C + lambda I
@@ -73,12 +80,17 @@ class StructuredSystem {
   Inertia inertiaOf(const Capacitance& cap, const Inertia* fromFactor, bool strict) const;
   bool gaussNewtonClosedForm(ExtremalSpectrum& out) const;
   std::size_t threads() const;
+  const double* prepareNeuron(Scratch& s, std::size_t i, bool second) const;
+  void addJacobianTimes(Scratch& s, const double* v, double* acc) const;
+  void refineStep(const LdltFactor& factor, std::vector<double>& step, std::vector<double> Js);
 
   NetView net_;
   DataView data_;
   Curvature curvature_;
   double lambda_;
   std::size_t M_, q_, N_;
+  std::size_t threads_;  // fixed at construction, so every sweep of this system splits the neurons alike
+  double nearestGap_ = std::numeric_limits<double>::infinity();  // min |theta| / scale of the kept block directions
   bool storeBlocks_ = false, cacheJQ_ = false, trackNorm_ = false;
   Buffer r_, gradient_;
   double loss_ = 0, jacobianNorm2_ = 0;

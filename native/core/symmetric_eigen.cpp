@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "blas_threads.hpp"
 #include "failure.hpp"
 #include "lapack_checks.hpp"
 
 namespace nntk {
 
 SymmetricEigenResult symmetricEigen(const double* A, std::size_t n) {
+  const BlasScope blas(BlasMode::Pool);
   const lapack_int order = toLapackInt(n, "the matrix order");
   toLapackInt(2 * n * n + 6 * n + 1, "DSYEVD's workspace for this matrix order");  // 1 + 6n + 2n^2 doubles
   // Column-major lower triangle of (A + A^T) / 2; DSYEVD overwrites it with the eigenvectors.

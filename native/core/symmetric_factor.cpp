@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "blas_threads.hpp"
 #include "lapack_checks.hpp"
 
 namespace nntk {
@@ -65,6 +66,7 @@ LdltFactor::LdltFactor(double* A, std::size_t n) : A_(A), n_(toLapackInt(n, "the
 }
 
 std::vector<double> symmetricEigenvalues(std::vector<double> A, std::size_t n) {
+  const BlasScope blas(BlasMode::Pool);  // inside another scope (the bisection) it runs in that one's mode
   const lapack_int order = toLapackInt(n, "the matrix order");
   std::vector<double> w(n);
   double query = 0;
