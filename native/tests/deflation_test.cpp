@@ -59,11 +59,11 @@ void deflatedStep(Context& ctx, Activation activation, std::size_t inputDim, std
       {1e-12, true, 1e-12, "inside the threshold"},
       {1e-10, true, 1e-12, "inside the threshold"},
       {3e-9, true, 1e-12, "inside the threshold"},
-      // Just outside the threshold the block's 1 / theta is large and the step loses digits today (measured
-      // worst over the three problems: 2.2e-9, 5.9e-10, 3.4e-11 at 3e-8, 1e-7, 1e-6).
-      {3e-8, false, 1e-8, "just outside the threshold"},   // tightened by the numerics fix
-      {1e-7, false, 3e-9, "just outside the threshold"},   // tightened by the numerics fix
-      {1e-6, false, 3e-10, "outside the threshold"},       // tightened by the numerics fix
+      // Just outside the threshold the block's 1 / theta is large; the Woodbury step alone lost digits there
+      // (2.2e-9, 5.9e-10, 3.4e-11 at 3e-8, 1e-7, 1e-6) until it was refined against the exact operator.
+      {3e-8, false, 1e-12, "just outside the threshold"},  // refined against the exact operator (MATH.md section 4)
+      {1e-7, false, 1e-12, "just outside the threshold"},
+      {1e-6, false, 1e-12, "outside the threshold"},
       {1e-4, false, 1e-12, "well outside the threshold"},
   };
   for (const Offset& o : offsets) {
