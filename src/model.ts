@@ -7,7 +7,7 @@ import { ACTIVATIONS, type Activation } from './activation.js';
 import { MAX_PARAMETER_COUNT } from './contract.js';
 import { type Dataset, nativeData, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
-import { DEFAULT_MEMORY_LIMIT, denseFits as denseFitsUnder, memoryLimit, requireDenseFits, requireFits } from './memory.js';
+import { DEFAULT_MEMORY_LIMIT, memoryLimit, requireDenseFits, requireFits } from './memory.js';
 import { native, type NativeNet } from './native.js';
 import { flattenParameters, type NetParameters, splitParameters } from './parameters.js';
 import {
@@ -212,10 +212,5 @@ export function requireNet(value: unknown, name = 'net'): TwoLayerNet {
     throw invalid('E_ARGUMENT', name, 'a TwoLayerNet (TwoLayerNet.create or fromParameters)', value);
   }
   return value;
-}
-
-/** Whether a dense P x P matrix fits under the cap given as an option (memory.ts). */
-export function denseFits(parameterCount: number, limit: unknown): boolean {
-  return denseFitsUnder(parameterCount, memoryLimit(limit));
 }
 

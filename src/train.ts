@@ -8,14 +8,14 @@
  * ('failed', with the error in the run and the history kept). The run carries a summary with a brief
  * and a full text report, and can be resumed from its last network and state.
  */
-import { type Basis, Dataset, nativeData, requireDataset } from './dataset.js';
+import { type Basis, Dataset, nativeData } from './dataset.js';
 import { NntkError } from './errors.js';
 import { ntkGram, symmetricEigen } from './kernels.js';
-import { denseFits, requireNet, state, TwoLayerNet } from './model.js';
+import { memoryLimit } from './memory.js';
+import { state, TwoLayerNet } from './model.js';
 import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
-import { chooseSolver } from './solver-choice.js';
-import { resolveLambda, type Regularization } from './system.js';
+import { options as readOptions, problem as problemOf, type Regularization, resolveLambda, resolveSolver } from './request.js';
 import type { Inertia, StepTimings } from './native.js';
 import { describe, invalid, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
@@ -267,14 +267,10 @@ interface Prepared {
 }
 
 function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared {
-  const net = requireNet(netArg);
-  const data = requireDataset(dataArg);
-  if (data.inputDim !== net.inputDim) {
-    throw new NntkError('E_SHAPE', `the data have inputDim ${data.inputDim} but the network has inputDim ${net.inputDim}`);
-  }
-  if (!isPlainObject(options)) throw invalid('E_ARGUMENT', 'train options', 'an object { method, iterations, ... }', options);
-  requireKnownKeys(options, 'train options', KEYS);
-  const o = options;
+  const problem = problemOf(netArg, dataArg);
+  const { net, data } = problem;
+  const o = readOptions(options, 'train options', KEYS, '{ method, iterations, ... }');
+  const memoryLimitBytes = memoryLimit(o.memoryLimitBytes);
   const method = requireOneOf(o.method, 'method', METHODS);
   const iterations = requireInteger(o.iterations, 'iterations', 0, 1e9);
   const secondOrder = method === 'newton' || method === 'gauss-newton';
@@ -298,12 +294,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
 
   let solver: Prepared['solver'] = 'first-order';
   if (secondOrder) {
-    const requested = requireOneOf(o.solver ?? 'auto', 'solver', SOLVERS);
-    const fits = denseFits(net.parameterCount, o.memoryLimitBytes);
-    solver = requested === 'auto' ? chooseSolver(net.parameterCount, data.size, net.width, spectrum, fits).solver : requested;
-    if (solver === 'dense' && !fits) {
-      throw new NntkError('E_TOO_LARGE', `the dense ${net.parameterCount} x ${net.parameterCount} system does not fit the memory cap; use solver 'structured'`);
-    }
+    solver = resolveSolver({ ...problem, memoryLimitBytes }, requireOneOf(o.solver ?? 'auto', 'solver', SOLVERS), spectrum);
   } else if (o.solver !== undefined || o.spectrum !== undefined) {
     throw new NntkError('E_ARGUMENT', `solver and spectrum apply to 'newton' and 'gauss-newton', not '${method}'`);
   }
@@ -351,7 +342,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     nativeOptions: {
       method, damping, solver: solver === 'dense' ? 'dense' : 'structured', spectrum, lambda, alpha, learningRate,
       epsilon, iterations, targetLoss, timeLimitSeconds, allowIndefinite: o.allowIndefinite === true, diagnostics,
-      diagnosticsEvery: every, recordEvery, recordPerDecade,
+      diagnosticsEvery: every, recordEvery, recordPerDecade, memoryLimitBytes,
     },
   };
 }

@@ -3,7 +3,19 @@
  * (docs/MATH.md section 3), and the checks every operation shares, bad input included.
  */
 import { describe, expect, it } from 'vitest';
-import { datasets, ntkGram, ntkGramSync, nntkGramSync, oneStepGridSync, resolveLambda, TwoLayerNet } from '../src/index.js';
+import {
+  curvatureSpectrum,
+  curvatureSpectrumSync,
+  datasets,
+  newtonStepSync,
+  ntkGram,
+  ntkGramSync,
+  nntkGramSync,
+  oneStepGridSync,
+  resolveLambda,
+  train,
+  TwoLayerNet,
+} from '../src/index.js';
 import { bad } from './fixtures/bad-input.js';
 import { expectCode } from './helpers.js';
 
@@ -51,5 +63,29 @@ describe('memoryLimitBytes governs the kernels too', () => {
     expectCode(() => ntkGramSync(net, data, bad({ memoryLimit: 1e9 })), 'E_ARGUMENT');
     expectCode(() => ntkGramSync(net, data, bad({ memoryLimitBytes: '1e9' })), 'E_ARGUMENT');
     expectCode(() => ntkGramSync(net, data, bad(null)), 'E_ARGUMENT');
+  });
+});
+
+describe('memoryLimitBytes governs the structured solver', () => {
+  const net = TwoLayerNet.create({ width: 1000, inputDim: 1, seed: 4 });
+  const data = datasets.paperFigure1();
+  const reg = { regularization: { gamma: 0.1 }, solver: 'structured' as const };
+
+  it('below what the system needs: E_TOO_LARGE before allocating, with the advice of this path', async () => {
+    const e = expectCode(() => newtonStepSync(net, data, { ...reg, memoryLimitBytes: 1e4 }), 'E_TOO_LARGE');
+    expect(e.message).toMatch(/memoryLimitBytes/);
+    await expect(curvatureSpectrum(net, data, { regularization: { gamma: 0.1 }, memoryLimitBytes: 1e4 })).rejects.toMatchObject({ code: 'E_TOO_LARGE' });
+    await expect(train(net, data, { method: 'newton', iterations: 1, solver: 'structured', memoryLimitBytes: 1e4 })).rejects.toMatchObject({ code: 'E_TOO_LARGE' });
+  });
+
+  it('a cap that leaves no room for the caches gives the same results without them', () => {
+    // J Q takes 8 M P = 384 KB; 300 KB holds the system but not the cache, so bisection streams again.
+    const o = { regularization: { gamma: 0.1 } };
+    const cached = curvatureSpectrumSync(net, data, o);
+    const streamed = curvatureSpectrumSync(net, data, { ...o, memoryLimitBytes: 3e5 });
+    expect(streamed.minEigenvalue).toBe(cached.minEigenvalue);
+    expect(streamed.maxEigenvalue).toBe(cached.maxEigenvalue);
+    const a = newtonStepSync(net, data, reg), b = newtonStepSync(net, data, { ...reg, memoryLimitBytes: 3e5 });
+    expect(Array.from(b.step.W)).toEqual(Array.from(a.step.W));
   });
 });

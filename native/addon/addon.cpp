@@ -145,7 +145,7 @@ Napi::Value runAsync(const Napi::CallbackInfo& info) {
 }
 
 ExtremalSpectrum extremalSpectrum(const NetView& net, const DataView& data, const StepRequest& request) {
-  StructuredOptions options;
+  StructuredOptions options = structuredOptions(request);
   options.cacheTransformed = true;
   return StructuredSystem(net, data, request.curvature, request.lambda, options).extremal();
 }

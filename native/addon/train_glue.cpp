@@ -55,6 +55,7 @@ TrainOptions readOptions(const Napi::Value& value, std::size_t M) {
   t.recordPerDecade = f.sizeOr("recordPerDecade", 0);
   t.keptBytesLimit = f.sizeOr("keptBytesLimit", t.keptBytesLimit);
   t.cancelAfterSolves = f.sizeOr("cancelAfterSolves", 0);
+  t.memoryLimitBytes = f.numberOr("memoryLimitBytes", t.memoryLimitBytes, 1);
   const Napi::Value list = f.raw("diagnostics");
   if (!list.IsUndefined()) {
     if (!list.IsArray()) fail(ErrorCode::Argument, "the train options' diagnostics must be an array of Float64Array");

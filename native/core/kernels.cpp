@@ -40,7 +40,7 @@ Gram ntkGram(const NetView& net, const DataView& data) {
 }
 
 Gram nntkGram(const NetView& net, const DataView& data, const StepRequest& request) {
-  StructuredSystem system(net, data, request.curvature, request.lambda);
+  StructuredSystem system(net, data, request.curvature, request.lambda, structuredOptions(request));
   Gram out{data.size, std::vector<double>(data.size * data.size)};
   system.nntkGram(out.values.data());
   return out;

@@ -122,9 +122,17 @@ StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Cur
     : net_(net), data_(data), curvature_(curvature), lambda_(lambda), M_(data.size), q_(net.blockSize()),
       N_(net.width), threads_(std::max<std::size_t>(1, std::min(workerCount(net.width, data.size), net.width))),
       r_(data.size), gradient_(net.parameterCount()), theta_(net.parameterCount()) {
-  const double P = static_cast<double>(net.parameterCount());
-  storeBlocks_ = curvature == Curvature::Newton && 8.0 * P * static_cast<double>(q_) <= kBlockStoreBytes;
-  cacheJQ_ = options.cacheTransformed && 8.0 * P * static_cast<double>(M_) <= options.memoryBudgetBytes;
+  const double P = static_cast<double>(net.parameterCount()), M = static_cast<double>(M_);
+  // What the system cannot do without: a few P-vectors (r, gradient, theta, the step and its refinement)
+  // and a few (M + 1) x (M + 1) capacitance matrices.
+  const double required = 8.0 * (6.0 * P + 4.0 * (M + 1) * (M + 1));
+  if (required > options.memoryLimitBytes)
+    throw Failure(ErrorCode::TooLarge, "the structured system needs " + formatNumber(required / 1048576.0) +
+                                           " MiB, over memoryLimitBytes = " + formatNumber(options.memoryLimitBytes / 1048576.0) +
+                                           " MiB; raise memoryLimitBytes or use fewer data points");
+  const double spare = options.memoryLimitBytes - required;
+  storeBlocks_ = curvature == Curvature::Newton && 8.0 * P * static_cast<double>(q_) <= std::min(kBlockStoreBytes, spare);
+  cacheJQ_ = options.cacheTransformed && 8.0 * P * M <= std::min(options.cacheBudgetBytes, spare);
   trackNorm_ = options.cacheTransformed;
   if (storeBlocks_) Q_ = Buffer(N_ * q_ * q_);
   if (cacheJQ_) JQ_ = Buffer(M_ * net.parameterCount());
@@ -514,10 +522,15 @@ bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
   return true;
 }
 
-StepOutcome structuredStep(const NetView& net, const DataView& data, const StepRequest& request) {
+StructuredOptions structuredOptions(const StepRequest& request) {
   StructuredOptions options;
   options.cacheTransformed = request.spectrum == Spectrum::Extremal;
-  return StructuredSystem(net, data, request.curvature, request.lambda, options).step(request.spectrum);
+  options.memoryLimitBytes = request.memoryLimitBytes;
+  return options;
+}
+
+StepOutcome structuredStep(const NetView& net, const DataView& data, const StepRequest& request) {
+  return StructuredSystem(net, data, request.curvature, request.lambda, structuredOptions(request)).step(request.spectrum);
 }
 
 ExtremalSpectrum StructuredSystem::extremal() {

@@ -35,10 +35,18 @@ struct ExtremalSpectrum {
 };
 
 struct StructuredOptions {
-  // Keep J Q (M x P) between sweeps, for the many sweeps of eigenvalue bisection; only if it fits.
+  // Keep J Q (M x P) between sweeps, for the many sweeps of eigenvalue bisection; only if it fits in
+  // min(cacheBudgetBytes, memoryLimitBytes).
   bool cacheTransformed = false;
-  double memoryBudgetBytes = 1024.0 * 1024.0 * 1024.0;
+  double cacheBudgetBytes = 1024.0 * 1024.0 * 1024.0;
+  // The caller's cap on every buffer (StepRequest::memoryLimitBytes): the optional caches (J Q, the
+  // stored blocks) are kept only within it, and E_TOO_LARGE is raised before allocating when the
+  // vectors and the capacitance matrices the system cannot do without exceed it.
+  double memoryLimitBytes = 4.0 * 1024 * 1024 * 1024;
 };
+
+// The options of a request: its memory cap, and the J Q cache when extremal eigenvalues are asked for.
+StructuredOptions structuredOptions(const StepRequest& request);
 
 // One structured step (J Q is cached for the bisection when extremal eigenvalues are asked for and it fits).
 StepOutcome structuredStep(const NetView& net, const DataView& data, const StepRequest& request);

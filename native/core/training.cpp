@@ -281,7 +281,7 @@ class Loop {
       record.lambda = t.lambda;
       if (summary_.solves == 0) summary_.initialLambda = t.lambda;  // the run's first try
       ++summary_.solves;  // a solve that fails counts too
-      const StepOutcome out = solveStep(net_.view(), data_, {curvature, t.lambda, o_.spectrum}, o_.solver);
+      const StepOutcome out = solveStep(net_.view(), data_, {curvature, t.lambda, o_.spectrum, o_.memoryLimitBytes}, o_.solver);
       if (summary_.solves == o_.cancelAfterSolves) hookCancelled_ = true;
       summary_.factorization = out.solver;
       add(record.timings.solves, out.timings);

@@ -74,6 +74,7 @@ struct TrainOptions {
   // A test hook: behave as if cancellation were requested during the n-th solve of the run (0: never),
   // so that tests can check deterministically that cancellation takes effect between tries.
   std::size_t cancelAfterSolves = 0;
+  double memoryLimitBytes = 4.0 * 1024 * 1024 * 1024;  // StepRequest::memoryLimitBytes of every solve
 };
 
 // What a run carries over when it is resumed.
