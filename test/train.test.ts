@@ -23,7 +23,7 @@ import { nativeData } from '../src/dataset.js';
 import * as kernels from '../src/kernels.js';
 import { state } from '../src/model.js';
 import { native } from '../src/native.js';
-import { DAMPINGS, METHODS, type ResumeState, TERMINATIONS } from '../src/train.js';
+import type { ResumeState } from '../src/train.js';
 import { expectCode, flatten, maxAbs, maxAbsDiff, randomDataset, unflatten } from './helpers.js';
 
 // The kernels module with its NTK Gram functions observed (behaviour unchanged), to see which one train
