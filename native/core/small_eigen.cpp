@@ -53,11 +53,24 @@ void jacobi(double* A, std::size_t runtimeN, double* w, double* V) {
 }  // namespace
 
 void smallSymmetricEigen(double* A, std::size_t n, double* w, double* V) {
-  switch (n) {
-    case 3: return jacobi<3>(A, n, w, V);
-    case 4: return jacobi<4>(A, n, w, V);
-    default: return jacobi<0>(A, n, w, V);
+  // The sweep's sums of squares underflow for entries below ~1e-154 and overflow above ~1e154, so a block
+  // outside [2^-400, 2^400] is scaled by a power of two first (exact: the eigenvectors are unchanged and
+  // the eigenvalues scale back exactly). Blocks inside the range, every block of ordinary data, are
+  // untouched, so their results do not change by a bit.
+  double largest = 0;
+  for (std::size_t k = 0; k < n * n; ++k) largest = std::fmax(largest, std::fabs(A[k]));
+  int exponent = 0;
+  if (largest > 0 && std::isfinite(largest) && (largest < 0x1p-400 || largest > 0x1p400)) {
+    std::frexp(largest, &exponent);
+    for (std::size_t k = 0; k < n * n; ++k) A[k] = std::ldexp(A[k], -exponent);
   }
+  switch (n) {
+    case 3: jacobi<3>(A, n, w, V); break;
+    case 4: jacobi<4>(A, n, w, V); break;
+    default: jacobi<0>(A, n, w, V); break;
+  }
+  if (exponent != 0)
+    for (std::size_t k = 0; k < n; ++k) w[k] = std::ldexp(w[k], exponent);
 }
 
 }  // namespace nntk

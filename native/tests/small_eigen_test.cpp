@@ -109,12 +109,33 @@ void diagonalInput(Context& ctx) {
   }
 }
 
+// Blocks far from unit scale (entries ~1e-170 or ~1e160, where the sweep's sums of squares would
+// underflow or overflow): the eigenvalues are the prescribed ones, to rounding of the block's scale.
+void extremeScales(Context& ctx) {
+  Rng rng(606);
+  for (double scale : {1e-170, 1e-300, 1e160, 1e300}) {
+    for (const std::vector<double>& d : {std::vector<double>{-1, 1, 1}, std::vector<double>{3, -2, 0.5, 1e-3}}) {
+      const std::size_t n = d.size();
+      std::vector<double> scaled = d;
+      for (double& v : scaled) v *= scale;
+      const std::vector<double> A = conjugate(randomOrthogonal(n, rng), scaled);
+      Result r = solve(A, n);
+      std::sort(r.w.begin(), r.w.end());
+      std::sort(scaled.begin(), scaled.end());
+      double worst = 0;
+      for (std::size_t k = 0; k < n; ++k) worst = std::max(worst, std::fabs(r.w[k] - scaled[k]) / scale);
+      ctx.atMost(worst, 64.0 * kEps * 3.0, "scale " + sci(scale) + ", n " + std::to_string(n) + ": eigenvalues / scale");
+    }
+  }
+}
+
 }  // namespace
 
 void addSmallEigenCases(std::vector<Case>& cases) {
   cases.push_back({"small_eigen", "random symmetric blocks against DSYEV and tr(A^k)", randomBlocks});
   cases.push_back({"small_eigen", "prescribed spectra", structuredBlocks});
   cases.push_back({"small_eigen", "diagonal input", diagonalInput});
+  cases.push_back({"small_eigen", "blocks of extreme scale (1e-300 .. 1e300)", extremeScales});
 }
 
 }  // namespace nntk::test
