@@ -103,20 +103,36 @@ describe("solver 'structured' agrees with 'dense'", () => {
     expect(structured.inertia).toEqual(dense.inertia);
   });
 
-  it('agrees with dense to 1e-12 just outside the deflation threshold (a block eigenvalue 3e-8 to 1e-6 of lambda)', () => {
-    // The Woodbury step alone lost up to 2e-10 here (1 / theta swamps G); refined against the exact operator
-    // it agrees with dense to rounding: both are within ~cond * eps = 2.6e-12 of the exact step (cond(C +
-    // lambda I) ~ 1e4 on these problems), measured at most 4e-13 apart (docs/notes/structured-refinement.md).
+  it('step and NNTK agree with dense to 1e-12 on both sides of the deflation threshold (a block eigenvalue 3e-8 to 3e-3 of lambda)', () => {
+    // With the old threshold (1e-8 of the block scale) the Woodbury formulas lost up to 2e-10 of the step and
+    // 1.3e-9 of the NNTK at 3e-8 (1 / theta swamps G). Deflating below 1e-4 leaves at most ~3e-13; both
+    // solvers are within ~cond * eps = 2.6e-12 of the exact values (cond(C + lambda I) ~ 1e4 here).
     for (const [data, width, seed] of [[datasets.paperFigure1(), 30, 4], [datasets.paperFigure1(), 30, 5], [datasets.paperFigure3(), 20, 1]] as const) {
       const net = TwoLayerNet.create({ width, inputDim: 1, seed });
       const lambda0 = singularLambda(net, data);
-      for (const offset of [3e-8, 5e-8, 1e-7, 3e-7, 1e-6, -3e-8, -1e-7, -1e-6]) {
+      const M = data.size, P = net.parameterCount, J = net.jacobian(data), H = net.hessian(data);
+      for (const offset of [3e-8, 1e-7, 1e-6, 1e-5, -3e-8, -1e-6, 1e-3, 3e-3, -1e-3]) {
         const lambda = lambda0 * (1 + offset);
+        const what = `seed ${seed} offset ${offset}`;
         const dense = newtonStepSync(net, data, { regularization: { lambda }, solver: 'dense' });
         const structured = newtonStepSync(net, data, { regularization: { lambda }, solver: 'structured' });
-        expect(structured.solver, `seed ${seed} offset ${offset}`).toBe('structured-woodbury');
-        expect(relDiff(flatStep(structured, width, 1), flatStep(dense, width, 1)), `seed ${seed} offset ${offset}`).toBeLessThan(1e-12);
+        expect(structured.solver, what).toBe(Math.abs(offset) <= 1e-5 ? 'structured-woodbury-deflated' : 'structured-woodbury');
+        expect(relDiff(flatStep(structured, width, 1), flatStep(dense, width, 1)), what).toBeLessThan(1e-12);
         expect(structured.inertia).toEqual(dense.inertia);
+        // NNTK = J (H + lambda I)^-1 J^T / M by Gaussian elimination written here.
+        const A = Float64Array.from(H);
+        for (let p = 0; p < P; p++) A[p * P + p]! += lambda;
+        const X = new Float64Array(P * M);
+        for (let p = 0; p < P; p++) for (let m = 0; m < M; m++) X[p * M + m] = J[m * P + p]!;
+        solveInPlace(A, X, P, M);
+        const ref = new Float64Array(M * M);
+        for (let a = 0; a < M; a++)
+          for (let b = 0; b < M; b++) {
+            let sum = 0;
+            for (let p = 0; p < P; p++) sum += J[a * P + p]! * X[p * M + b]!;
+            ref[a * M + b] = sum / M;
+          }
+        expect(relDiff(nntkGramSync(net, data, { regularization: { lambda } }), ref), `${what}: NNTK`).toBeLessThan(1e-12);
       }
     }
   });

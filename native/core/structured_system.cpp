@@ -20,24 +20,15 @@ double secondsSince(Clock::time_point start) { return std::chrono::duration<doub
 
 constexpr std::size_t kNeuronsPerTask = 1024;   // neurons a thread handles between two DSYRK folds (at most)
 constexpr std::size_t kMaxDeflated = 4096;      // near-singular directions the capacitance may absorb
-constexpr double kCancellation = 1e-8;          // a block eigenvalue below this fraction of its block's scale
+// A block eigenvalue below this fraction of its block's scale is deflated (MATH.md section 4). The Woodbury
+// formulas lose about log10(scale / |theta|) - 16.5 digits to 1/theta, so below 1e-4 they could pass 3e-13
+// of the step or the NNTK; deflated directions are exact (docs/notes/structured-deflation.md).
+constexpr double kCancellation = 1e-4;
 constexpr double kBlockStoreBytes = 512.0 * 1024.0 * 1024.0;
-// Iterative refinement (MATH.md section 4): when a block eigenvalue is within this fraction of its block's
-// scale (but not deflated), or some are deflated, the Woodbury step is refined against the exact operator.
-// The Woodbury step's relative error grows like ~3e-17 scale / |theta| (measured: docs/notes/structured-refinement.md),
-// so below 1e-3 it could pass 1e-13.
-constexpr double kRefineBelow = 1e-3;
-constexpr int kMaxRefinementSteps = 4;
 
 constexpr const char* kDataAdvice = "the structured solver holds M x M matrices; use fewer data points";
 constexpr const char* kBlockAdvice =
     "a Newton neuron block is (d + 2) x (d + 2); use curvature 'gauss-newton' for inputs of this dimension";
-
-double norm2(const double* v, std::size_t n) {
-  double sum = 0;
-  for (std::size_t k = 0; k < n; ++k) sum += v[k] * v[k];
-  return sum;
-}
 
 // out = Q^T v (q values; Q row-major with the eigenvectors as columns, or the identity when null).
 void rotateIn(const double* Q, const double* v, double* out, std::size_t q) {
@@ -63,14 +54,6 @@ void rotateOut(const double* Q, const double* t, double* out, std::size_t q) {
     }
     out[a] = sum;
   }
-}
-
-// Sums per-thread M-vectors in thread order (the same bits for a given thread count).
-std::vector<double> sumPartials(const std::vector<std::vector<double>>& partial, std::size_t M) {
-  std::vector<double> out(M, 0.0);
-  for (const auto& p : partial)
-    for (std::size_t m = 0; m < M; ++m) out[m] += p[m];
-  return out;
 }
 
 }  // namespace
@@ -100,7 +83,6 @@ struct StructuredSystem::Scratch {
   Inertia blocks;
   std::vector<Flagged> flagged;
   double jacobianNorm2 = 0;
-  double nearest = std::numeric_limits<double>::infinity();  // min |theta - mu| / scale over kept directions
 };
 
 std::size_t StructuredSystem::threads() const { return threads_; }
@@ -123,7 +105,7 @@ StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Cur
       N_(net.width), threads_(std::max<std::size_t>(1, std::min(workerCount(net.width, data.size), net.width))),
       r_(data.size), gradient_(net.parameterCount()), theta_(net.parameterCount()) {
   const double P = static_cast<double>(net.parameterCount()), M = static_cast<double>(M_);
-  // What the system cannot do without: a few P-vectors (r, gradient, theta, the step and its refinement)
+  // What the system cannot do without: a few P-vectors (r, gradient, theta, the step)
   // and a few (M + 1) x (M + 1) capacitance matrices.
   const double required = 8.0 * (6.0 * P + 4.0 * (M + 1) * (M + 1));
   if (required > options.memoryLimitBytes)
@@ -208,8 +190,6 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
         flagged = true;
       } else if (gap == 0.0) {
         gap = std::numeric_limits<double>::epsilon() * (scale > 0 ? scale : 1.0);  // mu moved by one ulp
-      } else if (scale > 0) {
-        s.nearest = std::min(s.nearest, std::fabs(gap) / scale);
       }
       const double shifted = flagged ? (scale > 0 ? scale : 1.0) : gap;
       (shifted > 0 ? s.blocks.positive : s.blocks.negative) += 1;
@@ -254,7 +234,6 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
     cap.blocks.positive += s.blocks.positive;
     cap.blocks.negative += s.blocks.negative;
     if (initial) jacobianNorm2_ += s.jacobianNorm2;
-    if (initial) nearestGap_ = std::min(nearestGap_, s.nearest);
     for (auto& f : s.flagged) cap.flagged.push_back(std::move(f));  // threads own ascending ranges
   }
   if (initial) requireFinite(gradient_.data(), gradient_.size(), "gradient");
@@ -332,11 +311,9 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
     std::copy(r_.data(), r_.data() + M, y.begin());
     factor.solve(y.data(), 1);
     out.step.assign(N_ * q, 0.0);
-    const bool refine = k > 0 || nearestGap_ < kRefineBelow;
     const bool newton = curvature_ == Curvature::Newton;
     const auto& flagged = capacitance0_.flagged;
-    std::vector<std::vector<double>> Js(threads(), std::vector<double>(refine ? M : 0, 0.0));  // J step, per thread
-    parallelFor(N_, threads(), [&](std::size_t begin, std::size_t end, std::size_t thread) {
+    parallelFor(N_, threads(), [&](std::size_t begin, std::size_t end, std::size_t) {
       Scratch s(net_, data_, newton);
       std::vector<double> u(q), t(q);
       for (std::size_t i = begin; i < end; ++i) {
@@ -357,11 +334,9 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
         }
         double* stepI = out.step.data() + i * q;
         rotateOut(Qi, t.data(), stepI, q);
-        if (refine) addJacobianTimes(s, stepI, Js[thread].data());
       }
     });
     requireFinite(out.step.data(), out.step.size(), "step");
-    if (refine) refineStep(factor, out.step, sumPartials(Js, M));
     out.timings.solve = secondsSince(start);
   }
   requireFinite(out.step.data(), out.step.size(), "step");
@@ -382,125 +357,6 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
     out.timings.spectrum = secondsSince(start);
   }
   return out;
-}
-
-// acc += J_i v for the evaluated neuron (v: its q step components).
-void StructuredSystem::addJacobianTimes(Scratch& s, const double* v, double* acc) const {
-  const std::size_t M = M_, q = q_;
-  s.values.jacobian(s.J.data(), M);
-  for (std::size_t a = 0; a < q; ++a) {
-    const double va = v[a];
-    const double* col = s.J.data() + a * M;
-    for (std::size_t m = 0; m < M; ++m) acc[m] += col[m] * va;
-  }
-}
-
-// Iterative refinement against the exact operator A = blockdiag(D_i + lambda I) + J^T J / M (MATH.md
-// section 4): s <- s + W (-g - A s), with W the Woodbury solve of the same factored capacitance applied to a
-// general right-hand side h: u = Bd'^-1 h, y = C^-1 [J u; W^T u], x = u - Bd'^-1 (J^T y_1 + W y_2).
-// A s costs O(M P) and carries no cancellation, so each step gains the digits the Woodbury solve keeps.
-// Js is J s for the incoming step; it stops when the next correction would be below rounding or the
-// corrections stop shrinking.
-void StructuredSystem::refineStep(const LdltFactor& factor, std::vector<double>& step, std::vector<double> Js) {
-  const std::size_t M = M_, q = q_, T = threads(), n = capacitance0_.order;
-  const bool newton = curvature_ == Curvature::Newton;
-  const auto& flagged = capacitance0_.flagged;
-  const double invM = 1.0 / static_cast<double>(M), eps = std::numeric_limits<double>::epsilon();
-  std::vector<double> u(N_ * q), previous;
-  double last = std::sqrt(norm2(step.data(), step.size()));
-  for (int iteration = 0; iteration < kMaxRefinementSteps; ++iteration) {
-    // h = -g - A s, u = Bd'^-1 h, z = [J u; W^T u].
-    for (double& v : Js) v *= invM;
-    std::vector<double> z(n, 0.0);
-    std::vector<std::vector<double>> partial(T, std::vector<double>(M, 0.0));
-    parallelFor(N_, T, [&](std::size_t begin, std::size_t end, std::size_t thread) {
-      Scratch s(net_, data_, newton);
-      std::vector<double> h(q), t(q), D(newton ? q * q : 0);
-      for (std::size_t i = begin; i < end; ++i) {
-        const double* Qi = prepareNeuron(s, i, newton);
-        const double* si = step.data() + i * q;
-        s.values.jacobianTransposeTimes(Js.data(), h.data());  // J_i^T (J s) / M
-        if (newton) s.values.curvatureBlock(r_.data(), D.data());
-        for (std::size_t a = 0; a < q; ++a) {
-          double Ds = lambda_ * si[a];
-          if (newton)
-            for (std::size_t b = 0; b < q; ++b) Ds += D[a * q + b] * si[b];
-          h[a] = -gradient_[i * q + a] - Ds - h[a];
-        }
-        rotateIn(Qi, h.data(), t.data(), q);
-        const double* theta = theta_.data() + i * q;
-        auto it = std::lower_bound(flagged.begin(), flagged.end(), i,
-                                   [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
-        for (std::size_t j = 0; j < q; ++j) {
-          double gap = theta[j];
-          const bool moved = it != flagged.end() && it->neuron == i && it->index == j;
-          if (moved) gap = it->shifted;
-          t[j] /= gap;
-          if (moved) {
-            z[M + static_cast<std::size_t>(it - flagged.begin())] = t[j];  // w_f^T u
-            ++it;
-          }
-        }
-        double* ui = u.data() + i * q;
-        rotateOut(Qi, t.data(), ui, q);
-        addJacobianTimes(s, ui, partial[thread].data());
-      }
-    });
-    const std::vector<double> Ju = sumPartials(partial, M);
-    std::copy(Ju.begin(), Ju.end(), z.begin());
-    factor.solve(z.data(), 1);
-
-    // x = u - Bd'^-1 (J^T y_1 + W y_2); s += x; J s for the next round.
-    previous = step;
-    std::vector<double> dx2(T, 0.0), s2(T, 0.0);
-    for (auto& p : partial) std::fill(p.begin(), p.end(), 0.0);
-    parallelFor(N_, T, [&](std::size_t begin, std::size_t end, std::size_t thread) {
-      Scratch s(net_, data_, newton);
-      std::vector<double> w(q), t(q), x(q);
-      for (std::size_t i = begin; i < end; ++i) {
-        const double* Qi = prepareNeuron(s, i, false);
-        s.values.jacobianTransposeTimes(z.data(), w.data());
-        rotateIn(Qi, w.data(), t.data(), q);
-        const double* theta = theta_.data() + i * q;
-        auto it = std::lower_bound(flagged.begin(), flagged.end(), i,
-                                   [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
-        for (std::size_t j = 0; j < q; ++j) {
-          double gap = theta[j];
-          if (it != flagged.end() && it->neuron == i && it->index == j) {
-            t[j] += z[M + static_cast<std::size_t>(it - flagged.begin())];
-            gap = it->shifted;
-            ++it;
-          }
-          t[j] /= gap;
-        }
-        rotateOut(Qi, t.data(), x.data(), q);
-        double* si = step.data() + i * q;
-        for (std::size_t a = 0; a < q; ++a) {
-          const double dx = u[i * q + a] - x[a];
-          si[a] += dx;
-          dx2[thread] += dx * dx;
-          s2[thread] += si[a] * si[a];
-        }
-        addJacobianTimes(s, si, partial[thread].data());
-      }
-    });
-    double correction = 0, size = 0;
-    for (std::size_t t = 0; t < T; ++t) {
-      correction += dx2[t];
-      size += s2[t];
-    }
-    correction = std::sqrt(correction);
-    size = std::sqrt(size);
-    if (!std::isfinite(correction) || correction > last) {  // diverging: keep the better step
-      step = std::move(previous);
-      return;
-    }
-    const double rate = last > 0 ? correction / last : 0.0;
-    // The error left is about rate * correction; the next correction would be lost in rounding.
-    if (rate * correction <= eps * size || rate > 0.5) return;
-    last = correction;
-    Js = sumPartials(partial, M);
-  }
 }
 
 // Gauss-Newton: J^T J / M (P x P) and J J^T / M (M x M) share their nonzero eigenvalues, and

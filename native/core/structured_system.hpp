@@ -12,9 +12,8 @@
 // and the capacitance matrix grows from M I + G to (M + k) x (M + k) for k such directions. The step, the
 // Haynsworth inertia and the kernels below all use this generalized form; k = 0 in ordinary cases.
 //
-// Just outside that threshold 1/theta is still large enough to cost digits (up to 2e-10 relative at
-// theta ~ 3e-8 of the block scale), so when a kept block eigenvalue is within 1e-3 of its block's scale, or
-// some were deflated, the step is refined against the exact operator in O(MP) per round (MATH.md section 4).
+// The threshold is 1e-4 of the block's scale: above it, 1/theta costs the Woodbury formulas less than 3e-13
+// of the step and the NNTK (MATH.md section 4; measurements in docs/notes/structured-deflation.md).
 #pragma once
 #include <cstddef>
 #include <limits>
@@ -89,8 +88,6 @@ class StructuredSystem {
   bool gaussNewtonClosedForm(ExtremalSpectrum& out) const;
   std::size_t threads() const;
   const double* prepareNeuron(Scratch& s, std::size_t i, bool second) const;
-  void addJacobianTimes(Scratch& s, const double* v, double* acc) const;
-  void refineStep(const LdltFactor& factor, std::vector<double>& step, std::vector<double> Js);
 
   NetView net_;
   DataView data_;
@@ -98,7 +95,6 @@ class StructuredSystem {
   double lambda_;
   std::size_t M_, q_, N_;
   std::size_t threads_;  // fixed at construction, so every sweep of this system splits the neurons alike
-  double nearestGap_ = std::numeric_limits<double>::infinity();  // min |theta| / scale of the kept block directions
   bool storeBlocks_ = false, cacheJQ_ = false, trackNorm_ = false;
   Buffer r_, gradient_;
   double loss_ = 0, jacobianNorm2_ = 0;

@@ -63,7 +63,9 @@ void stepAgainstDense(Context& ctx, Curvature curvature) {
     const StepRequest request{curvature, c.lambda, Spectrum::Inertia};
     const StepOutcome dense = denseStep(net, data, request);
     const StepOutcome structured = structuredStep(net, data, request);
-    ctx.check(structured.solver == "structured-woodbury", what + ": solver " + structured.solver);
+    // Either path: a block eigenvalue within 1e-4 of its scale is deflated (deflation_test.cpp covers both).
+    ctx.check(structured.solver == "structured-woodbury" || structured.solver == "structured-woodbury-deflated",
+              what + ": solver " + structured.solver);
     sameInertia(ctx, structured.inertia, ref.inertia, what + ": structured");
     sameInertia(ctx, dense.inertia, ref.inertia, what + ": dense");
     // Both are backward stable in the P x P system to within the structured path's O(cond) amplification
@@ -113,7 +115,6 @@ void systemInterface(Context& ctx) {
     const DenseReference ref = denseReference(net, data, curvature, lambda);
     StructuredSystem system(net, data, curvature, lambda, StructuredOptions{true});
     sameInertia(ctx, system.inertia(), ref.inertia, what + ": inertia()");
-    ctx.equal(system.deflatedDirections(), std::size_t{0}, what + ": deflated directions");
     const ExtremalSpectrum e = system.extremal();
     sameInertia(ctx, e.inertia, ref.inertia, what + ": extremal().inertia");
     ctx.near(e.minEigenvalue, ref.eigenvalues.front(), 64.0 * kEps * ref.radius, what + ": extremal() min");
