@@ -16,7 +16,7 @@ describe('fuzz', () => {
     // CI settings: a crash or hang is confirmed by re-running the call alone (no shrinking, no search
     // of earlier calls: `npm run fuzz` does those), and the run stops after 10 of them.
     const report = await fuzz({ seed, calls, chunk: 5000, maxCrashes: 10, stallMs: 15000, timeoutMs: 5000, confirm: 'alone' });
-    const text = `fuzz seed ${seed}: ${report.calls} calls in ${report.seconds.toFixed(1)} s\n${summaryTable(report)}\n${findingsMarkdown(report)}`;
+    const text = `fuzz seed ${seed}: ${report.calls} calls in ${report.seconds.toFixed(1)} s (${report.triageSeconds.toFixed(1)} s confirming crashes)\n${summaryTable(report)}\n${findingsMarkdown(report)}`;
     if (report.findings.length > 0) {
       throw new Error(`${report.findings.length} distinct fuzz findings${report.stoppedEarly ? ' (stopped early: too many crashes)' : ''}\n${text}`);
     }

@@ -23,7 +23,7 @@ const report = await fuzz({
   log: (m) => process.stderr.write(`${m}\n`),
 });
 const md = findingsMarkdown(report);
-console.log(`\nnntk fuzz: seed ${seed}, ${report.calls} calls in ${report.seconds.toFixed(1)} s${report.stoppedEarly ? ' (stopped early: too many crashes)' : ''}\n`);
+console.log(`\nnntk fuzz: seed ${seed}, ${report.calls} calls in ${report.seconds.toFixed(1)} s (${report.triageSeconds.toFixed(1)} s of it confirming crashes and hangs)${report.stoppedEarly ? ' (stopped early: too many crashes)' : ''}\n`);
 console.log(summaryTable(report));
 console.log(`\n${report.findings.length} distinct findings (${report.crashes} crashes or hangs)`);
 for (const f of report.findings) console.log(`  [${f.cls}] ${f.entry}: ${f.sig} (x${f.count}, call ${f.index})`);

@@ -80,6 +80,8 @@ export interface FuzzReport {
   crashes: number;
   stoppedEarly: boolean;
   seconds: number;
+  /** Of which: confirming, shrinking and printing crashes and hangs (the rest is the calls themselves). */
+  triageSeconds: number;
 }
 
 /** Which source module a catalogue entry exercises (for grouping findings). */
@@ -213,6 +215,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   let performed = 0;
   let crashes = 0;
   let stoppedEarly = false;
+  let triage = 0;
 
   const add = (f: Omit<Finding, 'module' | 'count'>) => {
     const key = `${f.cls}|${f.entry}|${f.sig}`;
@@ -258,6 +261,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       counts[cls] = (counts[cls] ?? 0) + 1;
     }
     log(`call ${k} (${last?.entry ?? '?'}): ${cls} ${sig}; confirming`);
+    const triageStart = Date.now();
     const same = (r: ChildRun) => {
       const q = parse(r.lines);
       const l = q.performed.at(-1);
@@ -290,6 +294,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     }
     const repro = await print(k, drop);
     add({ cls, entry: last?.entry ?? '?', sig, detail: noise.slice(0, 8).join('\n'), seed: o.seed, index: k, mutations: [], drop, repro, confirmed });
+    triage += Date.now() - triageStart;
     next = k + 1;
     if (crashes >= maxCrashes) stoppedEarly = true;
   }
@@ -302,6 +307,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     crashes,
     stoppedEarly,
     seconds: (Date.now() - started) / 1000,
+    triageSeconds: triage / 1000,
   };
 }
 

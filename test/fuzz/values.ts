@@ -253,31 +253,27 @@ export function hostileLike(rng: Rng, code: string, meta: Meta | undefined): str
       return rng.pick(['0', '1', "'true'", 'null', 'new Boolean(false)', '[]']);
     case 'f64': {
       const n = meta.n;
-      return rng.pick([
-        `new ${rng.pick(TYPED)}(${code})`,
-        `new ${rng.pick(TYPED)}(${code})`,
-        `new ${rng.pick(BIG_TYPED)}(${n})`,
-        // Another element type, long enough that reading it as doubles runs far past its buffer.
-        `new ${rng.pick(TYPED)}(2 ** ${rng.pick([16, 20, 24])})`,
-        `Array.from(${code})`,
-        `Array.from(${code}, String)`,
-        `new Float64Array(${n + 1})`,
-        `new Float64Array(${Math.max(0, n - 1)})`,
-        `new Float64Array(${2 * n})`,
-        'new Float64Array(0)',
-        `(${code}).subarray(1)`,
-        `new Proxy(${code}, {})`,
-        `new Proxy(${code}, { get: (t, k) => (k === 'length' ? ${n + 3} : Reflect.get(t, k)) })`,
-        detachedCode(code),
-        detachedCode(code),
-        `((a) => (a[${rng.int(0, Math.max(0, n - 1))}] = ${rng.pick(['NaN', 'Infinity', '-Infinity', '1e308', '-0', '5e-324'])}, a))(${code})`,
-        `((a) => { const b = new Float64Array(a.length + 1); b.set(a, 1); return b.subarray(1); })(${code})`,
-        `((a) => { const b = new Float64Array(new SharedArrayBuffer(a.length * 8)); b.set(a); return b; })(${code})`,
-        `Object.setPrototypeOf(${code}, class extends Float64Array {}.prototype)`,
-        `{ length: ${n}, 0: 1 }`,
-        'new Float64Array(2 ** 22)',
-        `new DataView(new ArrayBuffer(${8 * n}))`,
-      ]);
+      const k = rng.int(0, Math.max(0, n - 1));
+      return rng.weighted<() => string>([
+        // Another element type: converted, or long enough that reading it as doubles runs far past its buffer.
+        [() => `new ${rng.pick(TYPED)}(${code})`, 3],
+        [() => `new ${rng.pick(TYPED)}(2 ** ${rng.pick([16, 20, 24])})`, 3],
+        [() => `new ${rng.pick(BIG_TYPED)}(${n})`, 1],
+        [() => `Array.from(${code})`, 1],
+        [() => `Array.from(${code}, String)`, 0.5],
+        // Wrong lengths.
+        [() => rng.pick([`new Float64Array(${n + 1})`, `new Float64Array(${Math.max(0, n - 1)})`, `new Float64Array(${2 * n})`, 'new Float64Array(0)', `(${code}).subarray(1)`]), 3],
+        [() => rng.pick(['new Float64Array(2 ** 22)', `{ length: ${n}, 0: 1 }`, `new DataView(new ArrayBuffer(${8 * n}))`]), 1],
+        // Proxies and detached buffers.
+        [() => rng.pick([`new Proxy(${code}, {})`, `new Proxy(${code}, { get: (t, p) => (p === 'length' ? ${n + 3} : Reflect.get(t, p)) })`]), 2],
+        [() => detachedCode(code), 2],
+        // A non-finite entry.
+        [() => `((a) => (a[${k}] = ${rng.pick(['NaN', 'Infinity', '-Infinity', '1e308', '-0', '5e-324'])}, a))(${code})`, 2],
+        // Valid but unusual: an offset view, a shared buffer, a subclass.
+        [() => `((a) => { const b = new Float64Array(a.length + 1); b.set(a, 1); return b.subarray(1); })(${code})`, 1],
+        [() => `((a) => { const b = new Float64Array(new SharedArrayBuffer(a.length * 8)); b.set(a); return b; })(${code})`, 0.5],
+        [() => `Object.setPrototypeOf(${code}, class extends Float64Array {}.prototype)`, 0.5],
+      ])();
     }
     case 'net':
     case 'data':
