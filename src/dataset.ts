@@ -57,6 +57,7 @@ export class Dataset {
         throw invalid('E_SHAPE', 'inputDim', `${inputDim} (the length of x[0])`, o.inputDim);
       }
       if (inputDim === 0) throw new NntkError('E_SHAPE', 'x[0] is empty; every row needs inputDim >= 1 numbers');
+      requireStorable(rows.length * inputDim, 'x');
       x = new Float64Array(rows.length * inputDim);
       rows.forEach((row, m) => {
         if (!Array.isArray(row) || row.length !== inputDim) {
@@ -86,9 +87,17 @@ export class Dataset {
   }
 }
 
+/** E_TOO_LARGE past nntk's limit on one array of a data set (checked before allocating or iterating). */
+function requireStorable(count: number, name: string): void {
+  if (count > MAX_DATA_VALUES) {
+    throw new NntkError('E_TOO_LARGE', `${name} holds ${count} numbers, over nntk's limit of 2^29 for a data set; use fewer points`);
+  }
+}
+
 function toFloat64(value: unknown, name: string): Float64Array {
   if (isFloat64Array(value)) return copyOf(value);
   if (Array.isArray(value)) {
+    requireStorable(value.length, name);
     const out = new Float64Array(value.length);
     value.forEach((v, k) => {
       if (typeof v !== 'number') throw invalid('E_ARGUMENT', `${name}[${k}]`, 'a number', v);
@@ -103,14 +112,13 @@ function checkedBasis(basis: unknown, M: number): Basis {
   if (!isPlainObject(basis)) throw invalid('E_ARGUMENT', 'basis', 'an object { names, values }', basis);
   requireKnownKeys(basis, 'basis', ['names', 'values']);
   const names = basis.names;
-  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) {
-    throw invalid('E_ARGUMENT', 'basis.names', 'a non-empty array of strings', names);
-  }
   const values = basis.values;
+  if (!Array.isArray(names) || names.length === 0) throw invalid('E_ARGUMENT', 'basis.names', 'a non-empty array of strings', names);
   if (!isFloat64Array(values)) throw invalid('E_ARGUMENT', 'basis.values', 'a Float64Array', values);
-  if (values.length !== M * names.length) {
+  if (values.length !== M * names.length) {  // checked before names are read: a huge names array costs nothing
     throw invalid('E_SHAPE', 'basis.values', `M x K = ${M} x ${names.length} values`, values);
   }
+  if (![...names].every((n) => typeof n === 'string')) throw invalid('E_ARGUMENT', 'basis.names', 'a non-empty array of strings', names);
   requireFiniteEntries(values, 'basis.values');
   return { names: [...names], values: copyOf(values) };
 }

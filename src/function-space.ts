@@ -69,11 +69,16 @@ export function linearizedTrajectory(
 export function relativeFrobeniusError(A: Float64Array, reference: Float64Array): number {
   const ref = requireFiniteArray(reference, 'reference');
   const a = requireFiniteArray(A, 'A', ref.length);
+  // Both sums are taken on values scaled by the largest magnitude, so that entries near 1e308 neither
+  // overflow their squares nor their differences.
+  let scale = 0;
+  for (let k = 0; k < ref.length; k++) scale = Math.max(scale, Math.abs(a[k]!), Math.abs(ref[k]!));
+  if (scale === 0) throw new NntkError('E_ARGUMENT', 'the reference matrix is zero; the relative error is undefined');
   let num = 0;
   let den = 0;
   for (let k = 0; k < ref.length; k++) {
-    num += (a[k]! - ref[k]!) ** 2;
-    den += ref[k]! ** 2;
+    num += (a[k]! / scale - ref[k]! / scale) ** 2;
+    den += (ref[k]! / scale) ** 2;
   }
   if (den === 0) throw new NntkError('E_ARGUMENT', 'the reference matrix is zero; the relative error is undefined');
   return Math.sqrt(num / den);
@@ -85,8 +90,8 @@ export interface OneStepLoss {
   after: number;
   /** The loss the linearized dynamics predict: |(I - alpha NNTK)(y - f_0)|^2 / 2M. */
   linearized: number;
-  /** after / |y|^2, as plotted in the paper's Figure 1b. */
-  normalized: number;
+  /** after / |y|^2, as plotted in the paper's Figure 1b; absent when y = 0. */
+  normalized?: number;
 }
 
 /** One exact regularized Newton step and its loss, next to the NNTK linearization's prediction (MATH.md section 5). */
@@ -108,5 +113,5 @@ export function oneStepLoss(net: TwoLayerNet, data: Dataset, o: StepOptions & { 
     lin += (f1[m]! - d.y[m]!) ** 2;
     yy += d.y[m]! ** 2;
   }
-  return { before: result.loss, after, linearized: lin / (2 * M), normalized: after / yy };
+  return { before: result.loss, after, linearized: lin / (2 * M), ...(yy > 0 && Number.isFinite(after / yy) ? { normalized: after / yy } : {}) };
 }

@@ -120,31 +120,33 @@ export class TwoLayerNet {
   /** Copies of the parameters. */
   parameters(): NetParameters {
     const s = state(this);
-    return { W: Float64Array.from(s.W), b: Float64Array.from(s.b), c: Float64Array.from(s.c) };
+    return allocating('a copy of the parameters', () => ({ W: Float64Array.from(s.W), b: Float64Array.from(s.b), c: Float64Array.from(s.c) }));
   }
 
   /** f at each row of x (rows of inputDim numbers, row-major). */
   predict(x: Float64Array): Float64Array {
+    const s = state(this);
     const values = requireFiniteArray(x, 'x');
     if (values.length % this.inputDim !== 0) {
       throw invalid('E_SHAPE', 'x', `a Float64Array whose length is a multiple of inputDim = ${this.inputDim}`, x);
     }
-    return native().predict(state(this), values);
+    return native().predict(s, values);
   }
 
   /** L = (1 / 2M) sum_m (f(x_m) - y_m)^2. */
   loss(data: Dataset): number {
-    return native().loss(state(this), this.checked(data));
+    return native().loss(state(this), checkedData(this, data));
   }
 
   /** grad L = J^T r / M, split by parameter family. */
   gradient(data: Dataset): NetParameters {
-    return splitParameters(native().gradient(state(this), this.checked(data)), this.width, this.inputDim);
+    const d = checkedData(this, data);
+    return splitParameters(native().gradient(state(this), d), this.width, this.inputDim);
   }
 
   /** J = df/dtheta at every data point: M x P, row-major, neuron-major columns (docs/MATH.md section 1). */
   jacobian(data: Dataset): Float64Array {
-    const d = this.checked(data);
+    const d = checkedData(this, data);
     requireFits(8 * d.size * this.parameterCount, DEFAULT_MEMORY_LIMIT, `the ${d.size} x ${this.parameterCount} Jacobian`,
       'use a smaller width or data set (the kernels and steps never form it)');
     return native().jacobian(state(this), d);
@@ -158,7 +160,7 @@ export class TwoLayerNet {
     data: Dataset,
     o: { curvature?: 'newton' | 'gauss-newton'; memoryLimitBytes?: number } = {},
   ): Float64Array {
-    const d = this.checked(data);
+    const d = checkedData(this, data);
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'hessian options', 'an object', o);
     requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes']);
     const curvature = o.curvature === undefined ? 'newton' : requireOneOf(o.curvature, 'curvature', ['newton', 'gauss-newton']);
@@ -168,18 +170,19 @@ export class TwoLayerNet {
 
   /** A new network with parameters theta + alpha * step. */
   withStep(step: NetParameters, alpha = 1): TwoLayerNet {
+    state(this);
     if (!isPlainObject(step)) throw invalid('E_ARGUMENT', 'step', 'an object { W, b, c }', step);
     const dW = requireFiniteArray(step.W, 'step.W', this.width * this.inputDim);
     const db = requireFiniteArray(step.b, 'step.b', this.width);
     const dc = requireFiniteArray(step.c, 'step.c', this.width);
     requireNumber(alpha, 'alpha');
     const s = state(this);
-    const next = {
+    const next = allocating('the stepped parameters', () => ({
       ...s,
       W: s.W.map((v, k) => v + alpha * (dW[k] as number)),
       b: s.b.map((v, k) => v + alpha * (db[k] as number)),
       c: s.c.map((v, k) => v + alpha * (dc[k] as number)),
-    };
+    }));
     requireFiniteEntries(next.W, 'W + alpha * step.W');
     requireFiniteEntries(next.b, 'b + alpha * step.b');
     requireFiniteEntries(next.c, 'c + alpha * step.c');
@@ -188,15 +191,28 @@ export class TwoLayerNet {
 
   /** The parameters in the flat neuron-major order of docs/MATH.md section 1. */
   flatParameters(): Float64Array {
-    return flattenParameters(state(this), this.width, this.inputDim);
+    const s = state(this);
+    return allocating('the flat parameters', () => flattenParameters(s, this.width, this.inputDim));
   }
+}
 
-  private checked(data: unknown) {
-    const d = requireDataset(data);
-    if (d.inputDim !== this.inputDim) {
-      throw new NntkError('E_SHAPE', `the data have inputDim ${d.inputDim} but the network has inputDim ${this.inputDim}`);
-    }
-    return nativeData(d);
+/** The data's native view, after checking that `net` is a network (also as `this`) and that they agree. */
+function checkedData(net: unknown, data: unknown) {
+  const s = state(net as TwoLayerNet);
+  const d = requireDataset(data);
+  if (d.inputDim !== s.inputDim) {
+    throw new NntkError('E_SHAPE', `the data have inputDim ${d.inputDim} but the network has inputDim ${s.inputDim}`);
+  }
+  return nativeData(d);
+}
+
+/** Runs an allocation; V8's "Array buffer allocation failed" becomes E_TOO_LARGE. */
+export function allocating<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof RangeError) throw new NntkError('E_TOO_LARGE', `could not allocate ${what} (${e.message}); reduce the problem size`);
+    throw e;
   }
 }
 

@@ -14,7 +14,7 @@ import { memoryLimit, requireFits } from './memory.js';
 import type { TwoLayerNet } from './model.js';
 import { native, type Inertia, type NativeOneStepGrid } from './native.js';
 import { type Curvature, options as readOptions, problem, type Regularization, resolveLambda } from './request.js';
-import { invalid, requireOneOf } from './validate.js';
+import { invalid, isPlainObject, requireOneOf } from './validate.js';
 
 export interface OneStepGridOptions {
   /** One step per entry ({ gamma } or { lambda }, as in newtonStep). */
@@ -61,8 +61,10 @@ function sameInputs(a: Dataset, b: Dataset): boolean {
 }
 
 function prepare(netArg: unknown, dataArg: unknown, value: unknown) {
-  const list = (Array.isArray(dataArg) ? dataArg : [dataArg]).map((d, k) => requireDataset(d, Array.isArray(dataArg) ? `data[${k}]` : 'data'));
-  if (list.length === 0 || list.length > MAX_POINTS) throw invalid('E_ARGUMENT', 'data', `a Dataset or 1 to ${MAX_POINTS} Datasets`, dataArg);
+  if (Array.isArray(dataArg) && (dataArg.length === 0 || dataArg.length > MAX_POINTS)) {
+    throw invalid('E_ARGUMENT', 'data', `a Dataset or 1 to ${MAX_POINTS} Datasets`, dataArg);
+  }
+  const list = (Array.isArray(dataArg) ? [...dataArg] : [dataArg]).map((d, k) => requireDataset(d, Array.isArray(dataArg) ? `data[${k}]` : 'data'));
   const first = list[0]!;
   const { net, nativeNet, nativeData } = problem(netArg, first);
   list.forEach((d, k) => {
@@ -100,6 +102,7 @@ function toResult(raw: NativeOneStepGrid): OneStepGridResult {
 
 /** True for a point whose step was computed. */
 export function isStepPoint(p: OneStepGridPoint | OneStepGridFailure): p is OneStepGridPoint {
+  if (!isPlainObject(p)) throw invalid('E_ARGUMENT', 'point', 'a point of a oneStepGrid result', p);
   return !('error' in p);
 }
 

@@ -127,7 +127,9 @@ template <auto Compute, auto ToJs>
 Napi::Value runSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const Problem p = problem(info);
-    return ToJs(info.Env(), Compute(p.net, p.data, stepRequest(info[2])));
+    const auto result = Compute(p.net, p.data, stepRequest(info[2]));
+    requireFiniteResult(result);
+    return ToJs(info.Env(), result);
   });
 }
 
@@ -140,7 +142,13 @@ Napi::Value runAsync(const Napi::CallbackInfo& info) {
     requireAgreement(net->view(), data->view());
     const StepRequest request = stepRequest(info[2]);
     return PromiseWorker<Result>::start(
-        info.Env(), [net, data, request] { return Compute(net->view(), data->view(), request); }, ToJs);
+        info.Env(),
+        [net, data, request] {
+          auto result = Compute(net->view(), data->view(), request);
+          requireFiniteResult(result);
+          return result;
+        },
+        ToJs);
   });
 }
 

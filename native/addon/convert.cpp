@@ -118,8 +118,40 @@ StepRequest stepRequest(const Napi::Value& value) {
   return r;
 }
 
+namespace {
+constexpr const char* kOverflowHint =
+    "; the parameters, the data or the regularization are too large for double precision, rescale them";
+void requireFiniteScalar(double v, const char* what) {
+  if (!std::isfinite(v)) fail(ErrorCode::NonFinite, std::string("the ") + what + " is not finite" + kOverflowHint);
+}
+}  // namespace
+
+void requireFiniteResult(const StepOutcome& o) {
+  requireFiniteScalar(o.loss, "loss");
+  requireFiniteScalar(o.gradientNorm, "gradient norm");
+  requireFiniteScalar(o.stepNorm, "step norm");
+  if (o.hasExtremal) {
+    requireFiniteScalar(o.minEigenvalue, "smallest eigenvalue");
+    requireFiniteScalar(o.maxEigenvalue, "largest eigenvalue");
+  }
+  for (double v : o.eigenvalues) requireFiniteScalar(v, "spectrum");
+}
+
+void requireFiniteResult(const ExtremalSpectrum& s) {
+  requireFiniteScalar(s.minEigenvalue, "smallest eigenvalue");
+  requireFiniteScalar(s.maxEigenvalue, "largest eigenvalue");
+}
+
+void requireFiniteResult(const Gram& g) {
+  for (double v : g.values) requireFiniteScalar(v, "kernel");
+}
+
 Napi::Float64Array newFloat64Array(Napi::Env env, std::size_t length) {
-  return Napi::Float64Array::New(env, length);
+  try {
+    return Napi::Float64Array::New(env, length);
+  } catch (const Napi::Error&) {  // V8 could not allocate the buffer
+    fail(ErrorCode::TooLarge, "could not allocate a result of " + std::to_string(length) + " numbers; reduce the problem size");
+  }
 }
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const std::vector<double>& values) {

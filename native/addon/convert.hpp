@@ -50,6 +50,12 @@ OwnedData ownData(const Napi::Value& value);
 void requireAgreement(const NetView& net, const DataView& data);
 StepRequest stepRequest(const Napi::Value& value);
 
+// E_NONFINITE when a result holds NaN or Infinity (run on the worker, before conversion): no silent NaN
+// reaches JavaScript.
+void requireFiniteResult(const StepOutcome& outcome);
+void requireFiniteResult(const ExtremalSpectrum& spectrum);
+void requireFiniteResult(const Gram& gram);
+
 Napi::Float64Array newFloat64Array(Napi::Env env, std::size_t length);
 Napi::Float64Array toFloat64Array(Napi::Env env, const std::vector<double>& values);
 Napi::Object inertiaToJs(Napi::Env env, const Inertia& inertia);

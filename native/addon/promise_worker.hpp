@@ -46,6 +46,9 @@ class PromiseWorker : public Napi::AsyncWorker {
       deferred_.Resolve(toJs_(env, *result_));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
+    } catch (...) {  // no exception may leave a callback of the event loop
+      const FailureText f = describeCurrentException();
+      deferred_.Reject(makeError(env, f.code, f.message).Value());
     }
   }
 

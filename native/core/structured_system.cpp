@@ -1,5 +1,7 @@
 #include "structured_system.hpp"
 
+#include "norms.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -340,13 +342,11 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
     out.timings.solve = secondsSince(start);
   }
   requireFinite(out.step.data(), out.step.size(), "step");
-  double g2 = 0, s2 = 0, gs = 0;
+  double gs = 0;
   for (std::size_t p = 0; p < gradient_.size(); ++p) gs += gradient_[p] * out.step[p];
   out.gradientDotStep = gs;
-  for (std::size_t p = 0; p < gradient_.size(); ++p) g2 += gradient_[p] * gradient_[p];
-  for (double v : out.step) s2 += v * v;
-  out.gradientNorm = std::sqrt(g2);
-  out.stepNorm = std::sqrt(s2);
+  out.gradientNorm = euclideanNorm(gradient_.data(), gradient_.size());
+  out.stepNorm = euclideanNorm(out.step);
 
   if (spectrum == Spectrum::Extremal) {
     const auto start = Clock::now();

@@ -1,5 +1,7 @@
 #include "training.hpp"
 
+#include "norms.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,11 +24,7 @@ StepOutcome solveStep(const NetView& net, const DataView& data, const StepReques
   return solver == SolverKind::Dense ? denseStep(net, data, request) : structuredStep(net, data, request);
 }
 
-double norm(const std::vector<double>& v) {
-  double sum = 0;
-  for (double x : v) sum += x * x;
-  return std::sqrt(sum);
-}
+double norm(const std::vector<double>& v) { return euclideanNorm(v); }
 
 // The failures of a solve that end a run as Termination::Failed instead of escaping it.
 bool isNumericalFailure(ErrorCode code) {

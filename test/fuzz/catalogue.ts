@@ -34,6 +34,8 @@ export interface Entry {
   fixup?(args: Node[]): Node[];
   /** Output paths (as scanned by classify.ts) where NaN or Infinity is documented behaviour. */
   nonFinite?: RegExp;
+  /** The same, decided from the result (e.g. a training run that reports it diverged). */
+  nonFiniteWhen?(result: unknown): RegExp | undefined;
   /** The result is the caller's own value (not scanned). */
   unchecked?: boolean;
   /** Any exception is acceptable (only crashes and hangs count). */
@@ -342,6 +344,12 @@ export const CATALOGUE: Entry[] = [
     },
     call: (a) => `train(${a.join(', ')})`,
     fixup: capTrainTime,
+    // A run that diverged says so (stoppedBecause 'diverged'); its last record and summary carry the
+    // non-finite loss that ended it, which is the documented report of a divergence.
+    nonFiniteWhen: (result) =>
+      (result as { stoppedBecause?: unknown } | undefined)?.stoppedBecause === 'diverged'
+        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio)|summary\.(finalCost|brief|full))$/
+        : undefined,
   },
 
   // ------------------------------------------------------------------ one-step grid and function space

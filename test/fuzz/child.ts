@@ -82,7 +82,7 @@ async function perform(call: Call, drop: ReadonlySet<number>): Promise<Outcome> 
     const result = await Promise.race([runProgram(program, () => (ready = true)), timeout]);
     // Let callbacks queued by the call (records, aborts) run before judging it.
     await new Promise((r) => setImmediate(r));
-    return call.entry.unchecked ? { cls: 'ok', sig: '', detail: '' } : classifyResult(result, call.entry.nonFinite);
+    return call.entry.unchecked ? { cls: 'ok', sig: '', detail: '' } : classifyResult(result, call.entry.nonFiniteWhen?.(result) ?? call.entry.nonFinite);
   } catch (e) {
     if (e instanceof Hang) {
       line(`H ${call.index}`);
