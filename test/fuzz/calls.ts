@@ -56,8 +56,10 @@ function mutate(rng: Rng, args: Node[]): Mutation {
   if (paths.length === 0 || rng.chance(0.04)) {
     return rng.chance(0.4) ? { op: 'args', keep: Math.max(0, args.length - 1), code: [] } : { op: 'args', keep: args.length, code: [hostileCode(rng)] };
   }
-  // Deeper nodes (options of options, resume.state.adamM, ...) are fewer: weigh them up.
-  const { path, node } = rng.weighted(paths.map((p) => [p, p.path.length] as const));
+  // Deeper nodes (options of options, resume.state.adamM, ...) are fewer: weigh them up. A quarter of the
+  // time the target is a typed array, where the native boundary is (element types, lengths, buffers).
+  const arrays = paths.filter((p) => p.node.k === 'v' && p.node.meta?.t === 'f64');
+  const { path, node } = arrays.length > 0 && rng.chance(0.25) ? rng.pick(arrays) : rng.weighted(paths.map((p) => [p, p.path.length] as const));
   if (node.k === 'o') {
     const keys = node.fields.map(([k]) => k);
     const how = rng.weighted([['add', 3], ['delete', keys.length > 0 ? 3 : 0], ['wrap', 3], ['replace', 1]] as const);

@@ -86,7 +86,7 @@ function trainOptions(rng: Rng, net: NetSpec, data: DataSpec): Node {
   const damping = second ? opt(rng, ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'], 0.6) : undefined;
   const fixed = damping?.k === 'v' && damping.code === '"fixed"';
   const adamState = (m === 'adam' && rng.chance(0.8)) || rng.chance(0.1);
-  const resume = maybe(rng, m === 'adam' ? 0.5 : 0.25, () =>
+  const resume = maybe(rng, m === 'adam' ? 0.7 : 0.25, () =>
     rng.chance(0.8)
       ? O({
           state: O({
@@ -337,7 +337,7 @@ export const CATALOGUE: Entry[] = [
   {
     name: 'train',
     uses: ['train'],
-    weight: 8,
+    weight: 10,
     build: (rng) => {
       const { net, data } = pair(rng, { maxWidth: 32, maxM: 32 });
       return [net.node, data.node, trainOptions(rng, net, data)];

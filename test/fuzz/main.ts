@@ -4,6 +4,7 @@
  * Usage: npm run fuzz -- [--seed S] [--calls N] [--from I] [--entry NAME] [--chunk N] [--md FILE] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
+import { SKIPPED } from './calls.js';
 import { findingsMarkdown, fuzz, summaryTable } from './runner.js';
 
 const argv = process.argv.slice(2);
@@ -25,6 +26,7 @@ const report = await fuzz({
 const md = findingsMarkdown(report);
 console.log(`\nnntk fuzz: seed ${seed}, ${report.calls} calls in ${report.seconds.toFixed(1)} s (${report.triageSeconds.toFixed(1)} s of it confirming crashes and hangs)${report.stoppedEarly ? ' (stopped early: too many crashes)' : ''}\n`);
 console.log(summaryTable(report));
+if (SKIPPED.length > 0) console.log(`\ncatalogue entries skipped (their export does not exist): ${SKIPPED.join(', ')}`);
 console.log(`\n${report.findings.length} distinct findings (${report.crashes} crashes or hangs)`);
 for (const f of report.findings) console.log(`  [${f.cls}] ${f.entry}: ${f.sig} (x${f.count}, call ${f.index})`);
 const mdFile = get('--md');

@@ -260,6 +260,15 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       if (counts['crash-or-hang'] === 0) delete counts['crash-or-hang'];
       counts[cls] = (counts[cls] ?? 0) + 1;
     }
+    const known = found.get(`${cls}|${last?.entry ?? '?'}|${sig}`);
+    if (known?.confirmed?.startsWith('yes')) {
+      // Already confirmed and shrunk once in this run: count it and go on.
+      known.count++;
+      log(`call ${k} (${last?.entry ?? '?'}): ${cls} ${sig} again`);
+      next = k + 1;
+      if (crashes >= maxCrashes) stoppedEarly = true;
+      continue;
+    }
     log(`call ${k} (${last?.entry ?? '?'}): ${cls} ${sig}; confirming`);
     const triageStart = Date.now();
     const same = (r: ChildRun) => {
@@ -297,6 +306,15 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     triage += Date.now() - triageStart;
     next = k + 1;
     if (crashes >= maxCrashes) stoppedEarly = true;
+  }
+  // Reproducers for the findings seen only by the parent (native messages): one child prints them all.
+  const bare = [...found.values()].filter((f) => !f.repro);
+  if (bare.length > 0) {
+    const text = (await runChild(o, [...base, '--list', bare.map((f) => f.index).join(','), '--print'])).lines.join('\n');
+    for (const part of text.split(/^(?=\/\/ call \d+:)/m)) {
+      const index = Number(/^\/\/ call (\d+):/.exec(part)?.[1]);
+      for (const f of bare) if (f.index === index) f.repro = part.trim();
+    }
   }
   return {
     seed: o.seed,

@@ -257,7 +257,7 @@ export function hostileLike(rng: Rng, code: string, meta: Meta | undefined): str
       return rng.weighted<() => string>([
         // Another element type: converted, or long enough that reading it as doubles runs far past its buffer.
         [() => `new ${rng.pick(TYPED)}(${code})`, 3],
-        [() => `new ${rng.pick(TYPED)}(2 ** ${rng.pick([16, 20, 24])})`, 3],
+        [() => `new ${rng.pick(TYPED)}(2 ** ${rng.pick([20, 24, 26])})`, 3],
         [() => `new ${rng.pick(BIG_TYPED)}(${n})`, 1],
         [() => `Array.from(${code})`, 1],
         [() => `Array.from(${code}, String)`, 0.5],
