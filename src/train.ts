@@ -17,7 +17,7 @@ import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
 import { options as readOptions, problem as problemOf, type Regularization, resolveLambda, resolveSolver } from './request.js';
 import type { Inertia, StepTimings } from './native.js';
-import { describe, invalid, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
+import { describe, invalid, isFloat64Array, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
 // The names of the native enums live in the contract (src/contract.ts; a new damping rule adds its name there).
 export { DAMPINGS, METHODS, TERMINATIONS };
@@ -130,11 +130,16 @@ export interface TrainingSummary {
 }
 
 export interface TrainingRun {
+  /** The trained network; for a run that diverged to non-finite parameters, the network it started from (see error). */
   net: TwoLayerNet;
+  /** The records; a run that stopped as 'diverged' ends with the record whose loss or step is not finite. */
   history: StepRecord[];
   stoppedBecause: Termination;
   summary: TrainingSummary;
-  /** stoppedBecause 'failed': the failure of the solve (code E_SINGULAR, E_NONFINITE or E_NUMERICAL). */
+  /**
+   * stoppedBecause 'failed': the failure of the solve (code E_SINGULAR, E_NONFINITE or E_NUMERICAL);
+   * 'diverged' with non-finite parameters: E_NONFINITE, and net is the starting network.
+   */
   error?: { code: string; message: string };
   state: TrainState;
   method: Method;
@@ -288,7 +293,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
   const epsilon = o.epsilon === undefined ? 1 : requireNumber(o.epsilon, 'epsilon', { above: 0 });
   const targetLoss = o.targetLoss === undefined ? -1 : requireNumber(o.targetLoss, 'targetLoss', { min: 0 });
   const timeLimitSeconds = o.timeLimitSeconds === undefined ? Number.POSITIVE_INFINITY : requireNumber(o.timeLimitSeconds, 'timeLimitSeconds', { above: 0 });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalid('E_ARGUMENT', 'signal', 'an AbortSignal', o.signal);
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) throw invalid('E_ARGUMENT', 'signal', 'an AbortSignal', o.signal);
   if (o.onStep !== undefined && typeof o.onStep !== 'function') throw invalid('E_ARGUMENT', 'onStep', 'a function', o.onStep);
   if (o.allowIndefinite !== undefined && typeof o.allowIndefinite !== 'boolean') throw invalid('E_ARGUMENT', 'allowIndefinite', 'a boolean', o.allowIndefinite);
 
@@ -393,13 +398,26 @@ function resumeState(resume: unknown, method: Method, parameterCount: number): R
   return out;
 }
 
+/** A real AbortSignal (an object that only inherits from AbortSignal.prototype has no state to read). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (!(value instanceof AbortSignal)) return false;
+  try {
+    return typeof value.aborted === 'boolean';
+  } catch {
+    return false;
+  }
+}
+
 /** One of Adam's moment vectors: a Float64Array or an array of numbers (JSON), of parameterCount finite entries. */
 function moments(value: unknown, name: string, parameterCount: number): Float64Array {
   let values: Float64Array;
-  if (value instanceof Float64Array) {
+  if (isFloat64Array(value)) {
     values = value;
-  } else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
+  } else if (Array.isArray(value) && value.length === parameterCount && [...value].every((v) => typeof v === 'number')) {
     values = Float64Array.from(value as number[]);
+  } else if (Array.isArray(value) && value.length !== parameterCount) {
+    throw new NntkError('E_SHAPE', `${name} has ${value.length} entries but the network has ${parameterCount} parameters; ` +
+      'resume with the network the state was trained with');
   } else {
     const hint = isPlainObject(value) && '0' in value
       ? 'JSON.stringify writes a Float64Array as an object of indices; store Array.from(state.adamM) and Array.from(state.adamV)'
@@ -462,13 +480,22 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
   signal?.addEventListener('abort', abort);
   try {
     const out = (await handle.promise) as unknown as NativeTrainResult;
-    const trained = TwoLayerNet.fromParameters({ W: out.W, b: out.b, c: out.c, beta: p.net.beta, activation: p.net.activation });
+    // A diverged run may end with non-finite parameters, which no network can hold: it then returns the
+    // network it started from, and says so in its error (the history is intact either way).
+    const finite = [out.W, out.b, out.c].every((a) => a.every(Number.isFinite));
+    const trained = finite
+      ? TwoLayerNet.fromParameters({ W: out.W, b: out.b, c: out.c, beta: p.net.beta, activation: p.net.activation })
+      : p.net;
+    const error = out.error ?? (finite ? undefined : {
+      code: 'E_NONFINITE',
+      message: 'the run diverged and its parameters are not finite; net is the network it started from (lower the learning rate or raise the regularization)',
+    });
     return {
       net: trained,
       history,
       stoppedBecause: out.stoppedBecause,
       summary: out.summary,
-      ...(out.error ? { error: out.error } : {}),
+      ...(error ? { error } : {}),
       state: out.state,
       method: p.method,
       solver: p.solver,

@@ -779,3 +779,40 @@ describe('train: bad input', () => {
     if (run.stoppedBecause === 'diverged') expect(Number.isFinite(run.history.at(-1)!.loss)).toBe(false);
   });
 });
+
+describe('train: divergence is reported, never silent', () => {
+  const data = datasets.paperFigure1();
+  it('a step whose norm overflows stops the run as diverged even when the loss stays finite', async () => {
+    // tanh is bounded, so Adam at a learning rate of 1e308 keeps f (and the loss) finite while the step
+    // norm passes the largest double.
+    const run = await train(TwoLayerNet.create({ width: 4, inputDim: 1, seed: 824 }), data, { method: 'adam', iterations: 4, learningRate: 1e308 });
+    expect(run.stoppedBecause).toBe('diverged');
+    expect(run.summary.message).toMatch(/overflowed/);
+    expect(run.history.length).toBeLessThan(5);
+  });
+
+  it('divergence at the last iteration is reported as diverged, not as the iteration limit', async () => {
+    const x = Float64Array.from({ length: 4 }, (_, k) => 1e150 * Math.sin(2.328 * k + 0.326));
+    const wild = Dataset.create({ x, y: [0.1, 0.2, 0.3, 0.4] });
+    const net = TwoLayerNet.create({ width: 1, inputDim: 1, activation: 'gelu', seed: 652269133 });
+    for (const iterations of [1, 19]) {
+      const run = await train(net, wild, { method: 'gd', iterations, learningRate: 4 });
+      expect(run.stoppedBecause).toBe('diverged');
+      const last = run.history.at(-1)!;
+      expect(Number.isFinite(last.loss) && Number.isFinite(last.stepNorm ?? 0)).toBe(false);
+      if (run.error) expect(run.error.code).toBe('E_NONFINITE');
+    }
+  });
+});
+
+describe('train: hostile options found by the fuzz test', () => {
+  const data = datasets.paperFigure1();
+  const net = TwoLayerNet.create({ width: 2, inputDim: 1, seed: 65 });
+  it('Proxy-wrapped or enormous sparse moment arrays and forged signals are NntkErrors, not TypeErrors or hangs', async () => {
+    const P = net.parameterCount;
+    const state = (adamM: unknown) => ({ iteration: 1, seconds: 0, lambda: 1e-8, nu: 2, adamM, adamV: new Float64Array(P).fill(0.5) }) as never;
+    await expect(train(net, data, { method: 'adam', iterations: 1, resume: { state: state(new Proxy(new Float64Array(P), {})) } })).rejects.toMatchObject({ code: 'E_ARGUMENT' });
+    await expect(train(net, data, { method: 'adam', iterations: 1, resume: { state: state(new Array(2 ** 32 - 1)) } })).rejects.toMatchObject({ code: 'E_SHAPE' });
+    await expect(train(net, data, { method: 'gd', iterations: 1, signal: Object.create(AbortSignal.prototype) })).rejects.toMatchObject({ code: 'E_ARGUMENT' });
+  });
+});

@@ -129,6 +129,7 @@ class Loop {
       IterationEnd ended = IterationEnd::Done;
       if (sweep_) {
         loss_ = sweep_->step(state_.iteration);  // gd and Adam (MATH.md section 2): always a step taken
+        stepOverflowed_ = overflowed(sweep_->change());
       } else {
         ended = undoneUnlessFinished(next);
         if (ended == IterationEnd::Aborted || ended == IterationEnd::Failed) {
@@ -151,9 +152,9 @@ class Loop {
  private:
   // Why the run stops before another iteration, or nothing to go on.
   std::optional<Termination> stopReason(std::size_t end) const {
+    if (!std::isfinite(loss_) || stepOverflowed_) return Termination::Diverged;  // also at the last iteration
     if (state_.iteration >= end)
       return o_.targetLoss >= 0 && loss_ <= o_.targetLoss ? Termination::TargetLoss : Termination::Iterations;
-    if (!std::isfinite(loss_)) return Termination::Diverged;
     if (o_.targetLoss >= 0 && loss_ <= o_.targetLoss) return Termination::TargetLoss;
     if (elapsed() >= o_.timeLimitSeconds) return Termination::TimeLimit;
     if (cancelled()) return Termination::Aborted;
@@ -229,7 +230,7 @@ class Loop {
       case Termination::TargetLoss: return "the loss is at or below the target " + formatNumber(o_.targetLoss);
       case Termination::TimeLimit: return "the time limit of " + formatNumber(o_.timeLimitSeconds) + " s was reached";
       case Termination::Aborted: return "cancelled by the caller";
-      case Termination::Diverged: return "the loss is not finite";
+      case Termination::Diverged: return stepOverflowed_ ? "the step's norm overflowed (the parameters ran off)" : "the loss is not finite";
       case Termination::Stalled: return "the damping rule cannot make progress";
       case Termination::Failed: return "a solve failed";
     }
@@ -343,6 +344,14 @@ class Loop {
            "' rule would repeat them from the same parameters";
   }
 
+  // Whether a step's norm is past the largest double (a bounded activation can keep the loss finite while
+  // the parameters run off): one pass for the largest entry, the norm itself only when that is huge.
+  static bool overflowed(const std::vector<double>& change) {
+    double largest = 0;
+    for (double v : change) largest = std::fmax(largest, std::fabs(v));
+    return !std::isfinite(largest) || (largest > 1e150 && !std::isfinite(euclideanNorm(change)));
+  }
+
   // The norms of a gd or Adam step, filled in only when its record is published.
   void describeFirstOrderStep(TrainRecord& record) const {
     record.gradientNorm = norm(sweep_->gradient());
@@ -358,6 +367,7 @@ class Loop {
   const std::atomic<bool>& cancelled_;
   RecordSchedule schedule_;
   std::unique_ptr<FirstOrderSweep> sweep_;  // gd and Adam
+  bool stepOverflowed_ = false;             // the last gd / Adam step's norm overflowed: the run diverged
   std::unique_ptr<DampingRule> rule_;       // second-order methods
   OwnedNet candidate_;
   std::vector<double> r_, rCandidate_;
