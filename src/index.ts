@@ -15,7 +15,7 @@ export {
   type StepResult,
   type StepTimings,
 } from './step.js';
-export { resolveLambda } from './system.js';
+export { resolveLambda } from './request.js';
 export {
   curvatureSpectrum,
   curvatureSpectrumSync,
