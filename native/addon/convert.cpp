@@ -130,6 +130,7 @@ void requireFiniteResult(const StepOutcome& o) {
   requireFiniteScalar(o.loss, "loss");
   requireFiniteScalar(o.gradientNorm, "gradient norm");
   requireFiniteScalar(o.stepNorm, "step norm");
+  requireFiniteScalar(o.reciprocalCondition, "condition estimate");
   if (o.hasExtremal) {
     requireFiniteScalar(o.minEigenvalue, "smallest eigenvalue");
     requireFiniteScalar(o.maxEigenvalue, "largest eigenvalue");

@@ -1,5 +1,7 @@
 #include "model.hpp"
 
+#include "norms.hpp"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -257,11 +259,7 @@ void addStep(OwnedNet& target, const NetView& base, const double* step, double a
 
 double maxNeuronUpdate(const double* step, std::size_t width, std::size_t q, double alpha) {
   double best = 0;
-  for (std::size_t i = 0; i < width; ++i) {
-    double sum = 0;
-    for (std::size_t a = 0; a < q; ++a) sum += step[i * q + a] * step[i * q + a];
-    best = std::max(best, std::sqrt(sum));
-  }
+  for (std::size_t i = 0; i < width; ++i) best = std::max(best, euclideanNorm(step + i * q, q));  // no overflow
   return std::fabs(alpha) * best;
 }
 

@@ -106,6 +106,9 @@ class Loop {
 
   TrainResult run() {
     loss_ = sweep_ ? sweep_->start() : residual(net_.view(), data_, r_.data());
+    if (!std::isfinite(loss_))
+      throw Failure(ErrorCode::NonFinite, "the loss at the starting parameters is not finite; the parameters or the data are too "
+                                          "large for the activation, rescale them");
     summary_.method = o_.method;
     summary_.damping = o_.damping;
     summary_.solver = o_.solver;
@@ -129,7 +132,7 @@ class Loop {
       IterationEnd ended = IterationEnd::Done;
       if (sweep_) {
         loss_ = sweep_->step(state_.iteration);  // gd and Adam (MATH.md section 2): always a step taken
-        stepOverflowed_ = overflowed(sweep_->change());
+        stepOverflowed_ = overflowed(sweep_->change()) || (o_.method == Method::Adam && overflowed(state_.adamV));
       } else {
         ended = undoneUnlessFinished(next);
         if (ended == IterationEnd::Aborted || ended == IterationEnd::Failed) {
@@ -230,7 +233,7 @@ class Loop {
       case Termination::TargetLoss: return "the loss is at or below the target " + formatNumber(o_.targetLoss);
       case Termination::TimeLimit: return "the time limit of " + formatNumber(o_.timeLimitSeconds) + " s was reached";
       case Termination::Aborted: return "cancelled by the caller";
-      case Termination::Diverged: return stepOverflowed_ ? "the step's norm overflowed (the parameters ran off)" : "the loss is not finite";
+      case Termination::Diverged: return stepOverflowed_ ? "the step's norm or Adam's second moment overflowed (the parameters ran off)" : "the loss is not finite";
       case Termination::Stalled: return "the damping rule cannot make progress";
       case Termination::Failed: return "a solve failed";
     }
@@ -344,8 +347,9 @@ class Loop {
            "' rule would repeat them from the same parameters";
   }
 
-  // Whether a step's norm is past the largest double (a bounded activation can keep the loss finite while
-  // the parameters run off): one pass for the largest entry, the norm itself only when that is huge.
+  // Whether a step's norm (or Adam's second moment, the squared gradients) is past the largest double: a
+  // bounded activation can keep the loss finite while the parameters run off. One pass for the largest
+  // entry, the norm itself only when that is huge.
   static bool overflowed(const std::vector<double>& change) {
     double largest = 0;
     for (double v : change) largest = std::fmax(largest, std::fabs(v));

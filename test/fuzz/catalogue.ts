@@ -348,7 +348,7 @@ export const CATALOGUE: Entry[] = [
     // non-finite loss that ended it, which is the documented report of a divergence.
     nonFiniteWhen: (result) =>
       (result as { stoppedBecause?: unknown } | undefined)?.stoppedBecause === 'diverged'
-        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio|stepNorm|maxNeuronUpdate|gradientNorm)|summary\.(finalCost|brief|full))$/
+        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio|stepNorm|maxNeuronUpdate|gradientNorm)|summary\.(finalCost|brief|full)|state\.(adamM|adamV)(\[\d+\])?)$/
         : undefined,
   },
 
