@@ -169,6 +169,18 @@ Napi::Object inertiaToJs(Napi::Env env, const Inertia& in) {
   return o;
 }
 
+Napi::Object timingsToJs(Napi::Env env, const StepTimings& timings) {
+  auto t = Napi::Object::New(env);
+  t.Set("evaluation", timings.evaluation);
+  t.Set("assembly", timings.assembly);
+  t.Set("factorization", timings.factorization);
+  t.Set("inertia", timings.inertia);
+  t.Set("condition", timings.condition);
+  t.Set("solve", timings.solve);
+  t.Set("spectrum", timings.spectrum);
+  return t;
+}
+
 Napi::Value spectrumToJs(Napi::Env env, const ExtremalSpectrum& s) {
   auto o = Napi::Object::New(env);
   o.Set("inertia", inertiaToJs(env, s.inertia));
@@ -194,15 +206,7 @@ Napi::Value stepToJs(Napi::Env env, const StepOutcome& out) {
   o.Set("gradientNorm", out.gradientNorm);
   o.Set("stepNorm", out.stepNorm);
   o.Set("reciprocalCondition", out.reciprocalCondition);
-  auto t = Napi::Object::New(env);
-  t.Set("evaluation", out.timings.evaluation);
-  t.Set("assembly", out.timings.assembly);
-  t.Set("factorization", out.timings.factorization);
-  t.Set("inertia", out.timings.inertia);
-  t.Set("condition", out.timings.condition);
-  t.Set("solve", out.timings.solve);
-  t.Set("spectrum", out.timings.spectrum);
-  o.Set("timings", t);
+  o.Set("timings", timingsToJs(env, out.timings));
   return o;
 }
 

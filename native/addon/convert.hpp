@@ -59,6 +59,7 @@ void requireFiniteResult(const Gram& gram);
 Napi::Float64Array newFloat64Array(Napi::Env env, std::size_t length);
 Napi::Float64Array toFloat64Array(Napi::Env env, const std::vector<double>& values);
 Napi::Object inertiaToJs(Napi::Env env, const Inertia& inertia);
+Napi::Object timingsToJs(Napi::Env env, const StepTimings& timings);
 Napi::Value stepToJs(Napi::Env env, const StepOutcome& outcome);
 Napi::Value spectrumToJs(Napi::Env env, const ExtremalSpectrum& spectrum);
 Napi::Value gramToJs(Napi::Env env, const Gram& gram);
