@@ -119,19 +119,7 @@ describe("solver 'structured' agrees with 'dense'", () => {
         expect(structured.solver, what).toBe(Math.abs(offset) <= 1e-5 ? 'structured-woodbury-deflated' : 'structured-woodbury');
         expect(relDiff(flatStep(structured, width, 1), flatStep(dense, width, 1)), what).toBeLessThan(1e-12);
         expect(structured.inertia).toEqual(dense.inertia);
-        // NNTK = J (H + lambda I)^-1 J^T / M by Gaussian elimination written here.
-        const A = Float64Array.from(H);
-        for (let p = 0; p < P; p++) A[p * P + p]! += lambda;
-        const X = new Float64Array(P * M);
-        for (let p = 0; p < P; p++) for (let m = 0; m < M; m++) X[p * M + m] = J[m * P + p]!;
-        solveInPlace(A, X, P, M);
-        const ref = new Float64Array(M * M);
-        for (let a = 0; a < M; a++)
-          for (let b = 0; b < M; b++) {
-            let sum = 0;
-            for (let p = 0; p < P; p++) sum += J[a * P + p]! * X[p * M + b]!;
-            ref[a * M + b] = sum / M;
-          }
+        const ref = denseNntk(H, J, lambda, P, M);
         expect(relDiff(nntkGramSync(net, data, { regularization: { lambda } }), ref), `${what}: NNTK`).toBeLessThan(1e-12);
       }
     }
@@ -282,20 +270,7 @@ describe('kernels', () => {
     it(`nntkGram (${curvature}) equals J (C + lambda I)^-1 J^T / M from the dense Hessian`, () => {
       const lambda = 0.05;
       const K = nntkGramSync(net, data, { regularization: { lambda }, curvature });
-      const A = net.hessian(data, { curvature });
-      for (let p = 0; p < P; p++) A[p * P + p]! += lambda;
-      // X = A^-1 J^T by Gaussian elimination with partial pivoting (written here, independent of LAPACK).
-      const X = new Float64Array(P * M);
-      for (let p = 0; p < P; p++) for (let m = 0; m < M; m++) X[p * M + m] = J[m * P + p]!;
-      solveInPlace(A, X, P, M);
-      const ref = new Float64Array(M * M);
-      for (let a = 0; a < M; a++)
-        for (let b = 0; b < M; b++) {
-          let s = 0;
-          for (let p = 0; p < P; p++) s += J[a * P + p]! * X[p * M + b]!;
-          ref[a * M + b] = s / M;
-        }
-      expect(relDiff(K, ref)).toBeLessThan(1e-12);
+      expect(relDiff(K, denseNntk(net.hessian(data, { curvature }), J, lambda, P, M))).toBeLessThan(1e-12);
     });
   }
 
@@ -309,6 +284,26 @@ describe('kernels', () => {
     for (const v of kappa) expect(v > 0 && v < 1).toBe(true);
   });
 });
+
+/**
+ * NNTK = J (C + lambda I)^-1 J^T / M from the dense curvature C (P x P) and the Jacobian J (M x P), by
+ * Gaussian elimination written here (independent of LAPACK).
+ */
+function denseNntk(C: Float64Array, J: Float64Array, lambda: number, P: number, M: number): Float64Array {
+  const A = Float64Array.from(C);
+  for (let p = 0; p < P; p++) A[p * P + p]! += lambda;
+  const X = new Float64Array(P * M);  // A^-1 J^T
+  for (let p = 0; p < P; p++) for (let m = 0; m < M; m++) X[p * M + m] = J[m * P + p]!;
+  solveInPlace(A, X, P, M);
+  const K = new Float64Array(M * M);
+  for (let a = 0; a < M; a++)
+    for (let b = 0; b < M; b++) {
+      let sum = 0;
+      for (let p = 0; p < P; p++) sum += J[a * P + p]! * X[p * M + b]!;
+      K[a * M + b] = sum / M;
+    }
+  return K;
+}
 
 function solveInPlace(A: Float64Array, X: Float64Array, n: number, nrhs: number): void {
   for (let k = 0; k < n; k++) {
