@@ -410,24 +410,23 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 
 /** One of Adam's moment vectors: a Float64Array or an array of numbers (JSON), of parameterCount finite entries. */
 function moments(value: unknown, name: string, parameterCount: number): Float64Array {
-  let values: Float64Array;
-  if (isFloat64Array(value)) {
-    values = value;
-  } else if (Array.isArray(value) && value.length === parameterCount && [...value].every((v) => typeof v === 'number')) {
-    values = Float64Array.from(value as number[]);
-  } else if (Array.isArray(value) && value.length !== parameterCount) {
-    throw new NntkError('E_SHAPE', `${name} has ${value.length} entries but the network has ${parameterCount} parameters; ` +
-      'resume with the network the state was trained with');
-  } else {
+  const isArray = Array.isArray(value);
+  if (!isFloat64Array(value) && !isArray) {
     const hint = isPlainObject(value) && '0' in value
       ? 'JSON.stringify writes a Float64Array as an object of indices; store Array.from(state.adamM) and Array.from(state.adamV)'
       : 'pass the moments train() returned';
     throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value, hint);
   }
-  if (values.length !== parameterCount) {
-    throw new NntkError('E_SHAPE', `${name} has ${values.length} entries but the network has ${parameterCount} parameters; ` +
+  // The length first: an enormous sparse array is refused before it is walked.
+  const length = (value as ArrayLike<unknown>).length;
+  if (length !== parameterCount) {
+    throw new NntkError('E_SHAPE', `${name} has ${length} entries but the network has ${parameterCount} parameters; ` +
       'resume with the network the state was trained with');
   }
+  if (isArray && ![...(value as unknown[])].every((v) => typeof v === 'number')) {
+    throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value, 'pass the moments train() returned');
+  }
+  const values = isArray ? Float64Array.from(value as number[]) : (value as Float64Array);
   for (let k = 0; k < values.length; k++) {
     if (!Number.isFinite(values[k])) throw new NntkError('E_NONFINITE', `${name}[${k}] is ${describe(values[k])}; every entry must be finite`);
   }
