@@ -114,6 +114,7 @@ StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Cur
     throw Failure(ErrorCode::TooLarge, "the structured system needs " + formatNumber(required / 1048576.0) +
                                            " MiB, over memoryLimitBytes = " + formatNumber(options.memoryLimitBytes / 1048576.0) +
                                            " MiB; raise memoryLimitBytes or use fewer data points");
+  memoryLimitBytes_ = options.memoryLimitBytes;
   const double spare = options.memoryLimitBytes - required;
   storeBlocks_ = curvature == Curvature::Newton && 8.0 * P * static_cast<double>(q_) <= std::min(kBlockStoreBytes, spare);
   cacheJQ_ = options.cacheTransformed && 8.0 * P * M <= std::min(options.cacheBudgetBytes, spare);
@@ -247,6 +248,13 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
   // C = [[M I + G', Y], [Y^T, E]], Y[:, f] = J w_f / theta'_f, E = diag(1/theta' - 1/sigma)  (see header).
   const std::size_t k = cap.flagged.size(), n = M + k;
   cap.order = n;
+  // The estimate at construction counted an (M + 1) x (M + 1) capacitance; deflation grows it to n x n, and
+  // the step and the factorizations hold up to four such matrices.
+  const double capacitanceBytes = 4.0 * 8.0 * static_cast<double>(n) * static_cast<double>(n);
+  if (capacitanceBytes > memoryLimitBytes_)
+    throw Failure(ErrorCode::TooLarge, "the capacitance matrix with " + std::to_string(k) + " deflated directions needs " +
+                                           formatNumber(capacitanceBytes / 1048576.0) + " MiB, over memoryLimitBytes; raise it "
+                                           "or change the regularization slightly");
   cap.C = Buffer(n * n, kDataAdvice);
   cap.C.fill(0.0);
   for (std::size_t b = 0; b < M; ++b)

@@ -96,6 +96,7 @@ class StructuredSystem {
   std::size_t M_, q_, N_;
   std::size_t threads_;  // fixed at construction, so every sweep of this system splits the neurons alike
   bool storeBlocks_ = false, cacheJQ_ = false, trackNorm_ = false;
+  double memoryLimitBytes_ = 0;  // StructuredOptions::memoryLimitBytes
   Buffer r_, gradient_;
   double loss_ = 0, jacobianNorm2_ = 0;
   Buffer theta_, Q_, JQ_;  // block eigenvalues (N q), eigenvectors (N q^2, if stored), J Q (M x P, if cached)
