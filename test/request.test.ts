@@ -89,3 +89,26 @@ describe('memoryLimitBytes governs the structured solver', () => {
     expect(Array.from(b.step.W)).toEqual(Array.from(a.step.W));
   });
 });
+
+describe('memoryLimitBytes: bad values on every operation that takes it', () => {
+  const net = TwoLayerNet.create({ width: 6, inputDim: 1, seed: 5 });
+  const data = datasets.paperFigure1();
+  const reg = { regularization: { gamma: 0.1 } };
+  const calls: [string, (limit: unknown) => unknown][] = [
+    ['ntkGramSync', (limit) => ntkGramSync(net, data, bad({ memoryLimitBytes: limit }))],
+    ['nntkGramSync', (limit) => nntkGramSync(net, data, bad({ ...reg, memoryLimitBytes: limit }))],
+    ['curvatureSpectrumSync', (limit) => curvatureSpectrumSync(net, data, bad({ ...reg, memoryLimitBytes: limit }))],
+    ['oneStepGridSync', (limit) => oneStepGridSync(net, data, bad({ regularizations: [{ gamma: 0.1 }], memoryLimitBytes: limit }))],
+    ['newtonStepSync', (limit) => newtonStepSync(net, data, bad({ ...reg, memoryLimitBytes: limit }))],
+  ];
+  for (const [name, call] of calls) {
+    it(`${name}: wrong type, NaN, Infinity, zero and negative caps`, () => {
+      expectCode(() => call('1e9'), 'E_ARGUMENT');
+      expectCode(() => call(10n), 'E_ARGUMENT');
+      expectCode(() => call(Number.NaN), 'E_NONFINITE');
+      expectCode(() => call(Number.POSITIVE_INFINITY), 'E_NONFINITE');
+      expectCode(() => call(0), 'E_ARGUMENT');
+      expectCode(() => call(-1), 'E_ARGUMENT');
+    });
+  }
+});
