@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalJson, type Job, jobKey } from '../src/experiments/jobs.js';
+import { canonicalJson, type Job, jobKey, type OneStepJob } from '../src/experiments/jobs.js';
 import { trialSeed, trainingSeed } from '../src/experiments/paper-grid.js';
 import { partitionThreads } from '../src/runner/pool.js';
 import { ResultsStore } from '../src/store/results-store.js';
@@ -14,10 +14,10 @@ import { ResultsStore } from '../src/store/results-store.js';
 const scratch = mkdtempSync(join(tmpdir(), 'nntk-jobs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const job: Job = {
-  experiment: 'one-step', figure: 'figure1', curvature: 'gauss-newton', width: 100, trial: 3, seed: 42, beta: 0.52,
-  activation: 'tanh', gammas: [0.1, 0.01], limit: { kind: 'exact' },
-};
+const job = {
+  experiment: 'one-step', label: 'figure1', data: { kind: 'builtin', name: 'paper-figure1' }, curvature: 'gauss-newton', width: 100,
+  trial: 3, seed: 42, beta: 0.52, activation: 'tanh', gammas: [0.1, 0.01], limit: { kind: 'exact' },
+} satisfies OneStepJob;
 
 describe('job keys', () => {
   it('canonical JSON sorts keys at every level and drops undefined', () => {
@@ -27,11 +27,11 @@ describe('job keys', () => {
   });
 
   it('equal parameters give equal keys whatever their order; any change gives another key', () => {
-    const reordered = Object.fromEntries(Object.entries(job).reverse()) as Job;
+    const reordered = Object.fromEntries(Object.entries(job).reverse()) as unknown as Job;
     expect(jobKey(reordered)).toBe(jobKey(job));
     expect(jobKey(job)).toMatch(/^[0-9a-f]{32}$/);
-    const variants: Job[] = [{ ...job, width: 101 }, { ...job, gammas: [0.01, 0.1] }, { ...job, limit: { kind: 'proxy', width: 1e6, seed: 1 } }, { ...job, figure: 'figure2' }];
-    expect(new Set([job, ...variants].map(jobKey)).size).toBe(5);
+    const variants: OneStepJob[] = [{ ...job, width: 101 }, { ...job, gammas: [0.01, 0.1] }, { ...job, limit: { kind: 'proxy', width: 1e6, seed: 1 } }, { ...job, label: 'figure2' }, { ...job, data: { kind: 'builtin', name: 'paper-figure2' } }];
+    expect(new Set([job, ...variants].map(jobKey)).size).toBe(6);
   });
 });
 
@@ -89,7 +89,11 @@ describe('ResultsStore', () => {
 describe('runTrainJob', () => {
   it('a diverging run keeps its finite records and says it diverged', async () => {
     const { runTrainJob } = await import('../src/experiments/train-job.js');
-    const out = await runTrainJob({ experiment: 'train', figure: 'figure3', method: 'gd', seed: 0, width: 50, beta: 0.52, iterations: 200, learningRate: 1e6, record: { perDecade: 5 } });
+    const { datasets } = await import('../src/dataset.js');
+    const out = await runTrainJob(
+      { experiment: 'train', label: 'figure3', data: { kind: 'builtin', name: 'paper-figure3' }, activation: 'tanh', method: 'gd', seed: 0, width: 50, beta: 0.52, iterations: 200, learningRate: 1e6, record: { perDecade: 5 }, diagnostics: { components: true, ntkModes: false } },
+      datasets.paperFigure3(),
+    );
     expect(out.metrics.stoppedBecause).toBe('diverged');
     expect(out.rows.length).toBeGreaterThan(0);
     expect(out.rows.every((r) => Number.isFinite(r.loss))).toBe(true);

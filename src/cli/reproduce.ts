@@ -58,8 +58,10 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
       for (const t of training) {
         for (let k = 0; k < seeds; k++) {
           jobs.push({
-            experiment: 'train', figure, method: t.method, seed: trainingSeed(o.seed, k), width: scale.trainingWidth, beta: PAPER_BETA,
-            iterations: t.iterations, ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}), record: { perDecade: 20 },
+            experiment: 'train', label: figure, data: { kind: 'builtin', name: 'paper-figure3' }, activation: 'tanh', method: t.method,
+            seed: trainingSeed(o.seed, k), width: scale.trainingWidth, beta: PAPER_BETA, iterations: t.iterations,
+            ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}), record: { perDecade: 20 },
+            diagnostics: { components: true, ntkModes: true },
           });
         }
       }
@@ -69,7 +71,7 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
       for (const width of widths) {
         for (let trial = 0; trial < trials; trial++) {
           jobs.push({
-            experiment: 'one-step', figure, curvature, width, trial, seed: trialSeed(o.seed, width, trial), beta: PAPER_BETA,
+            experiment: 'one-step', label: figure, data: { kind: 'builtin', name: figure === 'figure1' ? 'paper-figure1' : 'paper-figure2' }, curvature, width, trial, seed: trialSeed(o.seed, width, trial), beta: PAPER_BETA,
             activation: 'tanh', gammas, limit,
           });
         }

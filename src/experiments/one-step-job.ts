@@ -10,23 +10,23 @@ import { TwoLayerNet } from '../model.js';
 import { isStepPoint, oneStepGridSync } from '../one-step.js';
 import type { TrialRow } from '../report/types.js';
 import type { OneStepJob } from './jobs.js';
-import { figureDataset, type OneStepFigure } from './paper-grid.js';
 import type { Dataset } from '../dataset.js';
 
 /** The reference kernels by (figure, curvature, limit, gamma), computed on first use. */
 export class ReferenceKernels {
   private readonly cache = new Map<string, Float64Array>();
 
-  get(job: OneStepJob, gamma: number, data: Dataset): Float64Array {
+  /** NNTK* for the job's data at gamma; `dataKey` identifies the data (its inputs for the exact limit, inputs and targets for the proxy). */
+  get(job: OneStepJob, gamma: number, data: Dataset, dataKey: string): Float64Array {
     const { kind, width, seed } = job.limit;
-    // The exact limit depends on x and gamma only (Figures 1 and 2 share x; the Newton blocks vanish in the limit).
-    const key = kind === 'exact' ? `exact:${gamma}` : `proxy:${job.figure}:${job.curvature}:${width}:${seed}:${gamma}`;
+    // The exact limit depends on x, the activation and gamma only (Figures 1 and 2 share x; the Newton blocks vanish in the limit).
+    const key = kind === 'exact' ? `exact:${dataKey}:${job.activation}:${gamma}` : `proxy:${dataKey}:${job.curvature}:${job.activation}:${job.beta}:${width}:${seed}:${gamma}`;
     let kernel = this.cache.get(key);
     if (!kernel) {
       if (kind === 'exact') {
         kernel = nntkGramLimitSync(data, { gamma, activation: job.activation }); // jobs run on worker threads
       } else {
-        this.fillProxy(job, data);
+        this.fillProxy(job, data, dataKey);
         kernel = this.cache.get(key)!;
       }
       this.cache.set(key, kernel);
@@ -35,12 +35,12 @@ export class ReferenceKernels {
   }
 
   // The paper's stand-in: the finite-width NNTK of one wide network, for all of the job's gammas at once.
-  private fillProxy(job: OneStepJob, data: Dataset): void {
-    const net = TwoLayerNet.create({ width: job.limit.width!, inputDim: 1, beta: job.beta, seed: job.limit.seed!, activation: job.activation });
+  private fillProxy(job: OneStepJob, data: Dataset, dataKey: string): void {
+    const net = TwoLayerNet.create({ width: job.limit.width!, inputDim: data.inputDim, beta: job.beta, seed: job.limit.seed!, activation: job.activation });
     const grid = oneStepGridSync(net, data, { regularizations: job.gammas.map((gamma) => ({ gamma })), curvature: job.curvature });
     grid.datasets[0]!.points.forEach((p, k) => {
       if (!isStepPoint(p)) throw p.error;
-      this.cache.set(`proxy:${job.figure}:${job.curvature}:${job.limit.width}:${job.limit.seed}:${job.gammas[k]}`, p.nntk);
+      this.cache.set(`proxy:${dataKey}:${job.curvature}:${job.activation}:${job.beta}:${job.limit.width}:${job.limit.seed}:${job.gammas[k]}`, p.nntk);
     });
   }
 }
@@ -69,29 +69,28 @@ export function completeTrials(records: readonly TrialRecord[]): TrialRow[] {
   return records.filter((r) => r.error === null) as TrialRow[];
 }
 
-export function runOneStepJob(job: OneStepJob, references: ReferenceKernels): TrialRecord[] {
+export function runOneStepJob(job: OneStepJob, data: Dataset, dataKey: string, references: ReferenceKernels): TrialRecord[] {
   const started = performance.now();
-  const data = figureDataset(job.figure as OneStepFigure);
-  const net = TwoLayerNet.create({ width: job.width, inputDim: 1, beta: job.beta, seed: job.seed, activation: job.activation });
+  const net = TwoLayerNet.create({ width: job.width, inputDim: data.inputDim, beta: job.beta, seed: job.seed, activation: job.activation });
   const grid = oneStepGridSync(net, data, { regularizations: job.gammas.map((gamma) => ({ gamma })), curvature: job.curvature });
   const yy = data.y.reduce((s, v) => s + v * v, 0);
   const { points } = grid.datasets[0]!;
   const seconds = (performance.now() - started) / 1000 / job.gammas.length;
   return job.gammas.map((gamma, k) => {
     const p = points[k]!;
-    const base = { figure: job.figure, curvature: job.curvature, width: job.width, gamma, trial: job.trial, seed: job.seed, beta: job.beta, lambda: p.lambda, seconds };
+    const base = { figure: job.label, curvature: job.curvature, width: job.width, gamma, trial: job.trial, seed: job.seed, beta: job.beta, lambda: p.lambda, seconds };
     if (!isStepPoint(p)) {
       const missing = { one_step_loss: null, one_step_loss_linearized: null, one_step_loss_limit: null, max_neuron_update: null, nntk_error: null, negative_eigenvalues: null };
       return { ...base, ...missing, error: `${p.error.code}: ${p.error.message}` };
     }
-    const reference = references.get(job, gamma, data);
+    const reference = job.limit.kind === 'none' ? null : references.get(job, gamma, data, dataKey);
     return {
       ...base,
       one_step_loss: p.lossAfter / yy,
       one_step_loss_linearized: linearizedLoss(p.nntk, grid.f0, data.y),
-      one_step_loss_limit: linearizedLoss(reference, grid.f0, data.y),
+      one_step_loss_limit: reference && linearizedLoss(reference, grid.f0, data.y),
       max_neuron_update: p.maxNeuronUpdate,
-      nntk_error: relativeFrobeniusError(p.nntk, reference),
+      nntk_error: reference && relativeFrobeniusError(p.nntk, reference),
       negative_eigenvalues: p.inertia.negative,
       error: null,
     };

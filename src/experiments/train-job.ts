@@ -1,29 +1,45 @@
 /**
- * A Figure 3/5 job (docs/MATH.md section 6): one training run of one method from one seed on the
- * Figure 3 data, logged on a log-spaced grid of iterations with the error of each target component and
- * of each initial-NTK eigenmode.
+ * A training job (docs/MATH.md section 6; Figures 3/5 on the paper's data): one run of one method from one
+ * seed, logged on the job's record grid, with the error of each basis component (when the data has a
+ * basis) and of each initial-NTK eigenmode when asked.
  */
+import type { Dataset } from '../dataset.js';
 import { TwoLayerNet } from '../model.js';
 import type { TrainingRow } from '../report/types.js';
-import { train } from '../train.js';
+import { train, type TrainOptions } from '../train.js';
 import type { TrainJob } from './jobs.js';
-import { figureDataset } from './paper-grid.js';
 
 export interface TrainJobResult {
   rows: TrainingRow[];
-  metrics: { finalLoss: number | string; iterations: number; seconds: number; stoppedBecause: string; componentNames: string[] };
+  metrics: {
+    finalLoss: number | string;
+    iterations: number;
+    seconds: number;
+    stoppedBecause: string;
+    componentNames: string[];
+    accepted: number;
+    rejected: number;
+    error?: string;
+  };
 }
 
-export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
-  const data = figureDataset('figure3');
-  const net = TwoLayerNet.create({ width: job.width, inputDim: 1, beta: job.beta, seed: job.seed });
-  const run = await train(net, data, {
+/** train()'s options for a job: only the fields the job sets, so train's defaults apply to the rest. */
+function trainOptions(job: TrainJob, data: Dataset): TrainOptions {
+  const optional = ['learningRate', 'damping', 'regularization', 'alpha', 'epsilon', 'targetLoss', 'timeLimitSeconds'] as const;
+  const picked = Object.fromEntries(optional.filter((k) => job[k] !== undefined).map((k) => [k, job[k]]));
+  const components = job.diagnostics.components && data.basis !== undefined;
+  return {
     method: job.method,
     iterations: job.iterations,
-    ...(job.learningRate !== undefined ? { learningRate: job.learningRate } : {}),
+    ...picked,
     record: job.record,
-    diagnostics: { components: true, ntkModes: true },
-  });
+    ...(components || job.diagnostics.ntkModes ? { diagnostics: { components, ntkModes: job.diagnostics.ntkModes } } : {}),
+  };
+}
+
+export async function runTrainJob(job: TrainJob, data: Dataset): Promise<TrainJobResult> {
+  const net = TwoLayerNet.create({ width: job.width, inputDim: data.inputDim, beta: job.beta, seed: job.seed, activation: job.activation });
+  const run = await train(net, data, trainOptions(job, data));
   const last = run.history.at(-1)!;
   // A diverged run's last record has a non-finite loss: it is left out of the rows (which plot on log
   // axes) and shows in the job's metrics as stoppedBecause 'diverged' with its final loss.
@@ -45,6 +61,9 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
       seconds: last.seconds,
       stoppedBecause: run.stoppedBecause,
       componentNames: [...(run.componentNames ?? [])],
+      accepted: run.summary.acceptedSteps,
+      rejected: run.summary.rejectedTries,
+      ...(run.error ? { error: `${run.error.code}: ${run.error.message}` } : {}),
     },
   };
 }

@@ -9,7 +9,8 @@ export type TrainingMethod = 'gd' | 'adam' | 'gauss-newton' | 'newton';
 
 /** One exact step on one network (docs/MATH.md section 6, Figures 1-2): one row of trials.csv. */
 export interface TrialRow {
-  figure: 'figure1' | 'figure2';
+  /** The job's label: 'figure1' / 'figure2' for the paper's runs, the data set's name (or the spec's label) in a sweep. */
+  figure: string;
   curvature: FigureCurvature;
   width: number;
   gamma: number;

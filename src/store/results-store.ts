@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
+import type { SpectrumRecord } from '../experiments/kernel-job.js';
 import type { TrialRecord } from '../experiments/one-step-job.js';
 import { canonicalJson, type Job, jobKey } from '../experiments/jobs.js';
 import type { RunDescription, TrainingRow } from '../report/types.js';
@@ -77,6 +78,7 @@ export interface JobRecord {
 
 export interface JobOutput {
   trials?: TrialRecord[];
+  spectra?: SpectrumRecord[];
   training?: TrainingRow[];
   metrics: Record<string, unknown>;
   seconds: number;
