@@ -8,9 +8,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CURVATURE_CHOICES, FIGURES, type FigureName, LIMITS, SCALES } from '../experiments/paper-grid.js';
-import { packageVersion } from './about.js';
+import { packageVersion } from '../about.js';
 import { nonNegativeInteger, numberList, positiveInteger } from './options.js';
 import type { ReproduceOptions } from './reproduce.js';
+import { registerSweepCommands } from './sweep.js';
 
 const FIGURE_ARGUMENTS = [...FIGURES, 'all'] as const;
 
@@ -89,6 +90,7 @@ function program(): Command {
         store.close();
       }
     });
+  registerSweepCommands(cli);
   return cli;
 }
 

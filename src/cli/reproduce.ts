@@ -22,7 +22,7 @@ import {
 import type { RunDescription } from '../report/types.js';
 import { runJobs, type RunSummary } from '../runner/pool.js';
 import { ResultsStore } from '../store/results-store.js';
-import { machineDescription, packageVersion } from './about.js';
+import { machineDescription, packageVersion } from '../about.js';
 import { progressView } from './progress.js';
 import { writeReport, type WrittenReport } from './write-report.js';
 

@@ -97,7 +97,7 @@ export interface RunDescription {
   seed: number;
   trials: number;
   curvatures: FigureCurvature[];
-  limit: 'exact' | 'proxy';
+  limit: 'exact' | 'proxy' | 'none';
   widths: number[];
   gammas: number[];
   beta: number;
