@@ -3,9 +3,8 @@
  * store in DIR does not hold yet on worker threads, and writes the data files and the report from the
  * store. Rerunning with the same --out resumes: finished jobs are not recomputed.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Job } from '../experiments/jobs.js';
 import {
   curvaturesOf,
   type CURVATURE_CHOICES,
@@ -17,10 +16,10 @@ import {
   SCALE_SETTINGS,
   type Scale,
   trainingSeed,
-  trialSeed,
 } from '../experiments/paper-grid.js';
 import type { RunDescription } from '../report/types.js';
-import { runJobs, type RunSummary } from '../runner/pool.js';
+import { runSweep, type SweepResult } from '../sweep/run-sweep.js';
+import type { SweepBlock, SweepSpec } from '../sweep/spec.js';
 import { ResultsStore } from '../store/results-store.js';
 import { machineDescription, packageVersion } from '../about.js';
 import { progressView } from './progress.js';
@@ -43,7 +42,13 @@ export interface ReproduceOptions {
   quiet?: boolean;
 }
 
-export function planRun(figures: FigureName[], o: ReproduceOptions, command: string): { run: RunDescription; jobs: Job[] } {
+/**
+ * The predefined sweep of the requested figures: one one-step block per (figure, curvature) over the
+ * widths with `trials` networks each (trial seeds derived from --seed, width and trial), and one train
+ * block per method over the seeds. It runs through runSweep like any user's spec, and is written to
+ * DIR/spec.json so that it can be rerun or extended with `nntk sweep run`.
+ */
+export function planRun(figures: FigureName[], o: ReproduceOptions, command: string): { run: RunDescription; spec: SweepSpec } {
   const scale = SCALE_SETTINGS[o.scale];
   const widths = o.widths ?? scale.widths;
   const gammas = [...(o.gammas ?? scale.gammas)].sort((a, b) => b - a);
@@ -51,33 +56,35 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
   const seeds = o.trials ?? scale.seeds;
   const curvatures = curvaturesOf(o.curvature);
   const training = scale.training.map((t) => ({ ...t, iterations: Math.min(t.iterations, o.iterations ?? Infinity) }));
-  const limit = o.limit === 'exact' ? { kind: 'exact' as const } : { kind: 'proxy' as const, width: PROXY_WIDTH, seed: proxySeed(o.seed) };
-  const jobs: Job[] = [];
+  const limit = o.limit === 'exact' ? 'exact' : { proxy: { width: PROXY_WIDTH, seed: proxySeed(o.seed) } };
+  const sweeps: SweepBlock[] = [];
   for (const figure of figures) {
     if (figure === 'figure3') {
       for (const t of training) {
-        for (let k = 0; k < seeds; k++) {
-          jobs.push({
-            experiment: 'train', label: figure, data: { kind: 'builtin', name: 'paper-figure3' }, activation: 'tanh', method: t.method,
-            seed: trainingSeed(o.seed, k), width: scale.trainingWidth, beta: PAPER_BETA, iterations: t.iterations,
+        sweeps.push({
+          experiment: 'train',
+          name: figure,
+          params: {
+            data: 'paper-figure3', method: t.method, width: scale.trainingWidth, beta: PAPER_BETA, iterations: t.iterations,
             ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}), record: { perDecade: 20 },
             diagnostics: { components: true, ntkModes: true },
-          });
-        }
+          },
+          grid: { seed: Array.from({ length: seeds }, (_, k) => trainingSeed(o.seed, k)) },
+        });
       }
       continue;
     }
     for (const curvature of curvatures) {
-      for (const width of widths) {
-        for (let trial = 0; trial < trials; trial++) {
-          jobs.push({
-            experiment: 'one-step', label: figure, data: { kind: 'builtin', name: figure === 'figure1' ? 'paper-figure1' : 'paper-figure2' }, curvature, width, trial, seed: trialSeed(o.seed, width, trial), beta: PAPER_BETA,
-            activation: 'tanh', gammas, limit,
-          });
-        }
-      }
+      sweeps.push({
+        experiment: 'one-step',
+        name: figure,
+        params: { data: figure === 'figure1' ? 'paper-figure1' : 'paper-figure2', curvature, beta: PAPER_BETA, activation: 'tanh', gammas, limit },
+        grid: { width: widths },
+        trials: { count: trials, baseSeed: o.seed },
+      });
     }
   }
+  const spec: SweepSpec = { name: `reproduce ${figures.join(' ')} (${o.scale})`, sweeps };
   const run: RunDescription = {
     command,
     figures,
@@ -97,7 +104,7 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
     threads: o.threads,
     workers: 0,
   };
-  return { run, jobs };
+  return { run, spec };
 }
 
 /**
@@ -128,7 +135,7 @@ export function prepareOutDirectory(out: string): void {
 export interface ReproduceResult {
   out: string;
   report: WrittenReport;
-  jobs: RunSummary;
+  jobs: SweepResult;
   wallSeconds: number;
 }
 
@@ -136,35 +143,34 @@ export async function reproduce(figures: FigureName[], o: ReproduceOptions, comm
   const started = performance.now();
   const out = resolve(o.out);
   prepareOutDirectory(out);
-  const { run, jobs } = planRun(figures, o, command);
-  const store = new ResultsStore(join(out, 'results.sqlite'), run.version);
+  const { run, spec } = planRun(figures, o, command);
+  writeFileSync(join(out, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const view = progressView(`nntk reproduce ${figures.join(' ')}`, o.quiet === true);
+  let summary: SweepResult;
   try {
-    const keys = store.plan(jobs);
-    const view = progressView(`nntk reproduce ${figures.join(' ')}`, o.quiet === true);
-    let summary: RunSummary;
-    try {
-      summary = await runJobs(store, keys, {
-        threads: o.threads,
-        ...(o.workers !== undefined ? { workers: o.workers } : {}),
-        retryFailed: o.retryFailed === true,
-        onProgress: (p) => view.update(p),
-        signal: abort.signal,
-      });
-    } finally {
-      view.stop();
-    }
-    run.workers = summary.workers;
-    run.wallSeconds = (performance.now() - started) / 1000;
-    store.recordRun(run, keys);
+    summary = await runSweep(spec, {
+      db: join(out, 'results.sqlite'),
+      threads: o.threads,
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      retryFailed: o.retryFailed === true,
+      onProgress: (p) => view.update(p),
+      signal: abort.signal,
+      description: run,
+    });
+  } finally {
+    view.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const store = new ResultsStore(join(out, 'results.sqlite'), run.version);
+  try {
     const report = await writeReport(out, store);
     return { out, report, jobs: summary, wallSeconds: (performance.now() - started) / 1000 };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     store.close();
   }
 }
