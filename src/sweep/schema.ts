@@ -120,57 +120,60 @@ export const REQUIRED_PARAMS: Record<(typeof EXPERIMENTS)[number], string[]> = {
   kernel: ['width'],
 };
 
+/** Where each parameter's schema sits in $defs (one definition each, referenced by jobs, params and grid axes). */
+const paramRef = (experiment: string, name: string): Schema => ({ $ref: `#/$defs/${experiment}.${name}` });
+
 /** A grid axis: a list of values, or a generated list. */
 const valueList = (item: Schema): Schema => ({
-  oneOf: [
-    { type: 'array', items: item, minItems: 1 },
-    {
-      type: 'object',
-      description: 'integers start, start + step, ... below stop',
-      properties: { range: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 3 } },
-      required: ['range'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      description: 'count values 10^a .. 10^b, equally spaced in log; integer: rounded to integers (duplicates dropped)',
-      properties: { logspace: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 }, integer: { type: 'boolean' } },
-      required: ['logspace'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      description: 'count values a .. b, equally spaced',
-      properties: { linspace: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 } },
-      required: ['linspace'],
-      additionalProperties: false,
-    },
-  ],
+  oneOf: [{ type: 'array', items: item, minItems: 1 }, { $ref: '#/$defs/range' }, { $ref: '#/$defs/logspace' }, { $ref: '#/$defs/linspace' }],
 });
 
-const trialsSchema: Schema = {
-  type: 'object',
-  description: 'count independent networks per grid point: trial k gets seed hash(baseSeed, width, k) (the reproduce scheme)',
-  properties: { count: positiveInteger(1e6), baseSeed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
-  required: ['count'],
-  additionalProperties: false,
+const generators: Record<string, Schema> = {
+  range: {
+    type: 'object',
+    description: 'integers start, start + step, ... below stop',
+    properties: { range: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 3 } },
+    required: ['range'],
+    additionalProperties: false,
+  },
+  logspace: {
+    type: 'object',
+    description: 'count values 10^a .. 10^b, equally spaced in log; integer: rounded to integers (duplicates dropped)',
+    properties: { logspace: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 }, integer: { type: 'boolean' } },
+    required: ['logspace'],
+    additionalProperties: false,
+  },
+  linspace: {
+    type: 'object',
+    description: 'count values a .. b, equally spaced',
+    properties: { linspace: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 } },
+    required: ['linspace'],
+    additionalProperties: false,
+  },
+  trials: {
+    type: 'object',
+    description: 'count independent networks per grid point: trial k gets seed hash(baseSeed, width, k) (the reproduce scheme)',
+    properties: { count: positiveInteger(1e6), baseSeed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+    required: ['count'],
+    additionalProperties: false,
+  },
 };
 
 function blockSchema(experiment: (typeof EXPERIMENTS)[number]): Schema {
-  const params = EXPERIMENT_PARAMS[experiment];
+  const names = Object.keys(EXPERIMENT_PARAMS[experiment]);
   return {
     type: 'object',
     properties: {
       experiment: { const: experiment },
       name: { type: 'string', minLength: 1, description: 'the label of this block\'s jobs' },
-      params: { type: 'object', properties: params, additionalProperties: false },
+      params: { type: 'object', properties: Object.fromEntries(names.map((k) => [k, paramRef(experiment, k)])), additionalProperties: false },
       grid: {
         type: 'object',
         description: 'axes: every combination of their values is a job (the last axis varies fastest)',
-        properties: Object.fromEntries(Object.entries(params).map(([k, s]) => [k, valueList(s)])),
+        properties: Object.fromEntries(names.map((k) => [k, valueList(paramRef(experiment, k))])),
         additionalProperties: false,
       },
-      trials: trialsSchema,
+      trials: { $ref: '#/$defs/trials' },
     },
     required: ['experiment'],
     additionalProperties: false,
@@ -178,9 +181,10 @@ function blockSchema(experiment: (typeof EXPERIMENTS)[number]): Schema {
 }
 
 function jobSchema(experiment: (typeof EXPERIMENTS)[number]): Schema {
+  const names = Object.keys(EXPERIMENT_PARAMS[experiment]);
   return {
     type: 'object',
-    properties: { experiment: { const: experiment }, ...EXPERIMENT_PARAMS[experiment] },
+    properties: { experiment: { const: experiment }, ...Object.fromEntries(names.map((k) => [k, paramRef(experiment, k)])) },
     required: ['experiment', ...REQUIRED_PARAMS[experiment]],
     additionalProperties: false,
   };
@@ -207,11 +211,20 @@ export function sweepSchema(): Schema {
       $schema: { type: 'string' },
       name: { type: 'string', minLength: 1 },
       description: { type: 'string' },
-      defaults: { type: 'object', description: 'network parameters applied to every job unless it sets them', properties: networkParams, additionalProperties: false },
+      defaults: {
+        type: 'object',
+        description: 'network parameters applied to every job unless it sets them',
+        properties: Object.fromEntries(Object.keys(networkParams).map((k) => [k, paramRef('one-step', k)])),
+        additionalProperties: false,
+      },
       sweeps: { type: 'array', items: byExperiment(blockSchema), minItems: 1 },
       jobs: { type: 'array', items: byExperiment(jobSchema), minItems: 1 },
     },
     anyOf: [{ required: ['sweeps'] }, { required: ['jobs'] }],
     additionalProperties: false,
+    $defs: {
+      ...generators,
+      ...Object.fromEntries(EXPERIMENTS.flatMap((e) => Object.entries(EXPERIMENT_PARAMS[e]).map(([k, v]) => [`${e}.${k}`, v]))),
+    },
   };
 }
