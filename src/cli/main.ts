@@ -71,17 +71,26 @@ function program(): Command {
 
   cli
     .command('report')
-    .description('re-render the report in DIR from its results.sqlite, without recomputing anything')
-    .argument('<dir>', 'a directory written by nntk reproduce')
+    .description('draw the report from a store without recomputing anything: DIR/results.sqlite of nntk reproduce, or a sweep\'s --db FILE')
+    .argument('[dir]', 'a directory written by nntk reproduce (the report is redrawn there)')
+    .option('--db <file>', 'a sweep store (nntk sweep run --db FILE); the report goes to --out')
+    .option('--out <dir>', 'report directory for --db (default: FILE without .sqlite, plus -report)')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('-q, --quiet', 'no progress output')
-    .action(async (dir: string, o: { json?: boolean; quiet?: boolean }) => {
-      const out = resolve(dir);
-      const [{ ResultsStore }, { writeReport }] = await Promise.all([import('../store/results-store.js'), import('./write-report.js')]);
-      if (!existsSync(`${out}/results.sqlite`)) {
-        throw new Error(`${out}/results.sqlite does not exist; write a report there first: nntk reproduce <figure> --out ${dir}`);
+    .action(async (dir: string | undefined, o: { db?: string; out?: string; json?: boolean; quiet?: boolean }) => {
+      if ((dir === undefined) === (o.db === undefined)) {
+        throw new CommanderError(2, 'nntk.invalidArgument', 'error: give a report directory (nntk report DIR) or a sweep store (nntk report --db FILE), not both');
       }
-      const store = new ResultsStore(`${out}/results.sqlite`, packageVersion());
+      const db = o.db !== undefined ? resolve(o.db) : `${resolve(dir!)}/results.sqlite`;
+      const out = o.db !== undefined ? resolve(o.out ?? `${db.replace(/\.sqlite$/, '')}-report`) : resolve(dir!);
+      const [{ ResultsStore }, { writeReport }, { prepareOutDirectory }] = await Promise.all([
+        import('../store/results-store.js'), import('./write-report.js'), import('./reproduce.js'),
+      ]);
+      if (!existsSync(db)) {
+        throw new Error(o.db !== undefined ? `${db} does not exist; run a sweep into it first: nntk sweep run SPEC --db ${o.db}` : `${db} does not exist; write a report there first: nntk reproduce <figure> --out ${dir}`);
+      }
+      prepareOutDirectory(out);
+      const store = new ResultsStore(db, packageVersion());
       try {
         const report = await writeReport(out, store);
         if (o.json) process.stdout.write(`${JSON.stringify({ out, index: report.index, files: report.files, status: report.status, summary: report.summary }, null, 2)}\n`);

@@ -3,7 +3,9 @@
  * (src/sweep/run-sweep.ts), or this array task's shard of it. The other sweep subcommands (status,
  * export, merge; submit and collect for the Redis queue) register themselves on the same `sweep` command.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { PlannedSweep } from '../sweep/expand.js';
+import type { Shard } from '../sweep/shard.js';
 import { positiveInteger } from './options.js';
 import { progressView } from './progress.js';
 
@@ -27,8 +29,16 @@ function positiveSeconds(text: string): number {
 }
 
 async function runCommand(specPath: string, o: RunFlags): Promise<void> {
-  const [{ runSweep }, { parseShard, shardFromEnvironment }] = await Promise.all([import('../sweep/run-sweep.js'), import('../sweep/shard.js')]);
-  const shard = o.shard !== undefined ? parseShard(o.shard) : shardFromEnvironment();
+  const [{ planOf, runPlannedSweep }, { parseShard, shardFromEnvironment }] = await Promise.all([import('../sweep/run-sweep.js'), import('../sweep/shard.js')]);
+  let plan: PlannedSweep;
+  let shard: Shard | null;
+  try {
+    shard = o.shard !== undefined ? parseShard(o.shard) : shardFromEnvironment();
+    plan = planOf(specPath);
+  } catch (e) {
+    // A bad spec or shard is a usage error (exit 2), like a bad flag.
+    throw new CommanderError(2, 'nntk.invalidArgument', `error: ${(e as Error).message}`);
+  }
   const db = o.db ?? (shard ? `sweep-shard-${shard.index}-of-${shard.count}.sqlite` : 'sweep.sqlite');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -36,7 +46,7 @@ async function runCommand(specPath: string, o: RunFlags): Promise<void> {
   process.once('SIGTERM', onSignal);
   const view = progressView(`nntk sweep${shard ? ` shard ${shard.index}/${shard.count}` : ''}`, o.quiet === true);
   try {
-    const result = await runSweep(specPath, {
+    const result = await runPlannedSweep(plan, {
       db,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.threadsPerWorker !== undefined ? { threadsPerWorker: o.threadsPerWorker } : {}),

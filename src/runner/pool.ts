@@ -49,6 +49,9 @@ export function partitionThreads(threads: number, jobs: number, workers?: number
   return { workers: w, threadsPerWorker: Math.max(1, Math.floor(threads / w)) };
 }
 
+/** Running from the TypeScript sources (tests, tsx): the workers need tsx's loader too. */
+const fromSource = import.meta.url.endsWith('.ts');
+
 export async function runJobs(store: ResultsStore, keys: readonly string[], o: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   store.reclaimAbandoned();
@@ -64,8 +67,9 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
   if (todo.length > 0) {
     todo.sort((a, b) => cost(b) - cost(a));
     const pool = new Piscina<Job, WorkerAnswer>({
-      // worker.js next to the compiled pool; worker.ts when running from source (tsx), whose loader the workers inherit.
-      filename: new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href,
+      // worker.js next to the compiled pool; worker.ts when running from source (tsx, vitest), loaded through tsx.
+      filename: new URL(`./worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href,
+      ...(fromSource ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 1000,

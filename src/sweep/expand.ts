@@ -106,6 +106,10 @@ function makeJob(experiment: Experiment, p: Record<string, unknown>, where: stri
       gammas: sortedGammas(p, [1e-3])!, limit: (p.limit as boolean | undefined) ?? false,
     };
   }
+  // Options of the other family of methods would be refused by train() when the job runs: say so now.
+  const firstOrder = p.method === 'gd' || p.method === 'adam';
+  const foreign = (firstOrder ? ['damping', 'regularization', 'alpha', 'epsilon'] : ['learningRate']).find((k) => p[k] !== undefined);
+  if (foreign) throw bad(where, `'${foreign}' does not apply to method '${String(p.method)}' (${firstOrder ? 'damping, regularization, alpha and epsilon are for newton and gauss-newton' : 'learningRate is for gd and adam'})`);
   const optional = ['learningRate', 'damping', 'regularization', 'alpha', 'epsilon', 'targetLoss', 'timeLimitSeconds'] as const;
   const diagnostics = (p.diagnostics as { components?: boolean; ntkModes?: boolean } | undefined) ?? {};
   return {

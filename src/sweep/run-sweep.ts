@@ -82,14 +82,23 @@ export function threadPlan(o: Pick<SweepOptions, 'workers' | 'threadsPerWorker' 
   return { threads: o.threads ?? availableParallelism(), ...(o.workers !== undefined ? { workers: o.workers } : {}) };
 }
 
+/**
+ * Runs a sweep: `spec` is a spec file's path (JSON or YAML; data paths relative to it) or a spec object
+ * (data paths relative to o.baseDir). Resolves when every job of the spec (or of the shard) is done or
+ * failed, or when o.signal aborts; a bad spec rejects with NntkError E_ARGUMENT naming the field.
+ */
 export async function runSweep(spec: SweepSpec | string, o: SweepOptions): Promise<SweepResult> {
+  return runPlannedSweep(planOf(spec, o?.baseDir), o);
+}
+
+/** runSweep for a spec already planned (planOf), e.g. to report spec errors apart from run errors. */
+export async function runPlannedSweep(plan: PlannedSweep, o: SweepOptions): Promise<SweepResult> {
   if (typeof o?.db !== 'string' || o.db === '') throw new NntkError('E_ARGUMENT', 'runSweep needs { db: "FILE.sqlite" }: the store results go into');
   if (o.jobTimeoutSeconds !== undefined && !(o.jobTimeoutSeconds > 0 && Number.isFinite(o.jobTimeoutSeconds))) {
     throw new NntkError('E_ARGUMENT', `jobTimeoutSeconds must be a positive number of seconds (got ${String(o.jobTimeoutSeconds)})`);
   }
   positiveCount(o.maxAttempts, 'maxAttempts');
   const started = performance.now();
-  const plan = planOf(spec, o.baseDir);
   const jobs: Job[] = o.shard ? shardJobs(plan.jobs, o.shard) : plan.jobs;
   const threads = threadPlan(o);
   const store = new ResultsStore(resolve(o.db), packageVersion());
