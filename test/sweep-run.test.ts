@@ -21,8 +21,8 @@ const root = new URL('..', import.meta.url).pathname;
 const spec: SweepSpec = {
   name: 'mixed',
   sweeps: [
-    { experiment: 'one-step', params: { gammas: [0.1, 0.001], limit: 'exact' }, grid: { width: [10, 40], curvature: ['gauss-newton', 'newton'] }, trials: { count: 2 } },
-    { experiment: 'one-step', name: 'erf', params: { gamma: 0.01, limit: 'none', activation: 'erf', data: 'paper-figure2' }, grid: { width: [30] } },
+    { experiment: 'one-step', fixed: { gammas: [0.1, 0.001], limit: 'exact' }, grid: { width: [10, 40], curvature: ['gauss-newton', 'newton'] }, trials: { count: 2 } },
+    { experiment: 'one-step', name: 'erf', fixed: { gamma: 0.01, limit: 'none', activation: 'erf', dataset: 'figure2' }, grid: { width: [30] } },
   ],
   jobs: [
     { experiment: 'train', method: 'gauss-newton', width: 30, iterations: 20, record: { every: 5 } },
@@ -97,7 +97,7 @@ describe('runSweep', () => {
   it('a failing job is recorded with its error, the others run, and retryFailed runs it again', async () => {
     const dataFile = join(scratch, 'points.csv');
     writeFileSync(dataFile, 'x,y\n0,1\n0.5,0\n1,1\n');
-    const failing: SweepSpec = { jobs: [{ experiment: 'one-step', width: 5, gamma: 0.1, data: dataFile }, { experiment: 'one-step', width: 6, gamma: 0.1 }] };
+    const failing: SweepSpec = { jobs: [{ experiment: 'one-step', width: 5, gamma: 0.1, dataset: dataFile }, { experiment: 'one-step', width: 6, gamma: 0.1 }] };
     const plan = planOf(failing);
     writeFileSync(dataFile, 'x,y\n0,1\n0.5,0\n1,2\n'); // changed after planning: the job cannot run what was planned
     const failDb = join(scratch, 'fail.sqlite');

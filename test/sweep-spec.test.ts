@@ -52,8 +52,8 @@ describe('the schema', () => {
 
 describe('spec errors name the place and the field', () => {
   const cases: [string, string, RegExp][] = [
-    ['bad-type.yaml', 'sweeps:\n  - experiment: one-step\n    params: { gammas: [0.1] }\n    grid:\n      width: [10, 20, "x"]\n', /bad-type\.yaml:5:\d+: sweeps\[0\]\.grid\.width\[2\]: must be integer \(got "x"\)/],
-    ['typo.yaml', 'sweeps:\n  - experiment: one-step\n    params: { gammas: [0.1], widht: 4 }\n', /typo\.yaml:3:\d+: sweeps\[0\]\.params: unknown field 'widht'/],
+    ['bad-type.yaml', 'sweeps:\n  - experiment: one-step\n    fixed: { gammas: [0.1] }\n    grid:\n      width: [10, 20, "x"]\n', /bad-type\.yaml:5:\d+: sweeps\[0\]\.grid\.width\[2\]: must be integer \(got "x"\)/],
+    ['typo.yaml', 'sweeps:\n  - experiment: one-step\n    fixed: { gammas: [0.1], widht: 4 }\n', /typo\.yaml:3:\d+: sweeps\[0\].fixed: unknown field 'widht'/],
     ['enum.json', '{"jobs": [{"experiment": "train", "method": "newtn", "width": 3, "iterations": 4}]}', /enum\.json:1:\d+: jobs\[0\]\.method: must be one of "newton", "gauss-newton", "gd", "adam" \(got "newtn"\)/],
     ['experiment.yaml', 'jobs:\n  - { experiment: fit, width: 3 }\n', /jobs\[0\]\.experiment: must be one of "one-step", "train", "kernel"/],
     ['missing.yaml', 'jobs:\n  - { experiment: train, method: gd, width: 3 }\n', /jobs\[0\]: missing field 'iterations'/],
@@ -71,14 +71,14 @@ describe('spec errors name the place and the field', () => {
   }
 
   it('a generated value is checked as part of its job (range [0, 3] gives width 0)', () => {
-    const e = errorOf(() => expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', params: { gamma: 0.1 }, grid: { width: { range: [0, 3] } } }] }), scratch));
+    const e = errorOf(() => expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', fixed: { gamma: 0.1 }, grid: { width: { range: [0, 3] } } }] }), scratch));
     expect(e.message).toMatch(/sweeps\[0\] \(width=0\): width: must be >= 1/);
   });
 
   it('what the schema cannot say is said by the planner: gamma and gammas, a missing gamma, trials with seeds', () => {
     expect(errorOf(() => expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 3, gamma: 0.1, gammas: [0.1] }] }), scratch)).message).toMatch(/'gamma' or 'gammas', not both/);
     expect(errorOf(() => expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 3 }] }), scratch)).message).toMatch(/jobs\[0\]: missing 'gammas'/);
-    expect(errorOf(() => expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', params: { width: 3, gamma: 1, seed: 2 }, trials: { count: 2 } }] }), scratch)).message).toMatch(/'trials' sets each job's seed/);
+    expect(errorOf(() => expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', fixed: { width: 3, gamma: 1, seed: 2 }, trials: { count: 2 } }] }), scratch)).message).toMatch(/'trials' sets each job's seed/);
     expect(errorOf(() => expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', grid: { width: { range: [1, 5, 0] } } }] }), scratch)).message).toMatch(/sweeps\[0\]\.grid\.width: range \[1, 5, 0\] is empty or endless/);
   });
 
@@ -98,18 +98,26 @@ describe('expansion', () => {
     expect(() => axisValues({ range: [0, 5, -1] }, 'a')).toThrow(/empty or endless/);
   });
 
+  it('the top-level block of docs/API.md: experiment, fixed, grid; dataset by figure name', () => {
+    const plan = expandSpec(checkSpec({ experiment: 'one-step', fixed: { dataset: 'figure2', seed: 3 }, grid: { width: [10, 20], gamma: [0.1, 0.01] } }), scratch);
+    expect(plan.jobs.map((j) => [j.width, (j as OneStepJob).gammas[0], j.label, j.seed])).toEqual([[10, 0.1, 'figure2', 3], [10, 0.01, 'figure2', 3], [20, 0.1, 'figure2', 3], [20, 0.01, 'figure2', 3]]);
+    expect(plan.jobs[0]!.data).toEqual({ kind: 'builtin', name: 'paper-figure2' });
+    expect(errorOf(() => checkSpec({ experiment: 'one-step', grid: { widht: [1] } })).message).toMatch(/grid: unknown field 'widht'/);
+    expect(errorOf(() => checkSpec({ grid: { width: [1] }, jobs: [{ experiment: 'one-step', width: 1, gamma: 1 }] })).message).toMatch(/experiment/);
+  });
+
   it('the grid is the cartesian product, last axis fastest, with defaults filled in', () => {
-    const plan = expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', params: { gammas: [0.01, 0.1] }, grid: { width: [10, 20], activation: ['tanh', 'erf', 'sin'] } }] }), scratch);
+    const plan = expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', fixed: { gammas: [0.01, 0.1] }, grid: { width: [10, 20], activation: ['tanh', 'erf', 'sin'] } }] }), scratch);
     expect(plan.jobs.map((j) => [j.width, j.activation])).toEqual([[10, 'tanh'], [10, 'erf'], [10, 'sin'], [20, 'tanh'], [20, 'erf'], [20, 'sin']]);
     expect(plan.jobs[0]).toEqual({
       experiment: 'one-step', width: 10, seed: 0, beta: 0.52, activation: 'tanh', data: { kind: 'builtin', name: 'paper-figure1' },
-      label: 'paper-figure1', curvature: 'gauss-newton', trial: 0, gammas: [0.1, 0.01], limit: { kind: 'exact' },
+      label: 'figure1', curvature: 'gauss-newton', trial: 0, gammas: [0.1, 0.01], limit: { kind: 'exact' },
     });
   });
 
   it('the same work written differently has the same key; duplicates are dropped', () => {
     const a = expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 10, gammas: [0.01, 0.1] }] }), scratch).jobs[0]!;
-    const b = expandSpec(checkSpec({ defaults: { beta: 0.52, data: { builtin: 'paper-figure1' } }, jobs: [{ experiment: 'one-step', width: 10, seed: 0, activation: 'tanh', gammas: [0.1, 0.01], limit: 'exact', curvature: 'gauss-newton' }] }), scratch).jobs[0]!;
+    const b = expandSpec(checkSpec({ defaults: { beta: 0.52, dataset: { builtin: 'paper-figure1' } }, jobs: [{ experiment: 'one-step', width: 10, seed: 0, activation: 'tanh', gammas: [0.1, 0.01], limit: 'exact', curvature: 'gauss-newton' }] }), scratch).jobs[0]!;
     expect(jobKey(a)).toBe(jobKey(b));
     const c = expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 10, gamma: 0.1 }, { experiment: 'one-step', width: 10, gammas: [0.1] }] }), scratch);
     expect(c.jobs).toHaveLength(1);
@@ -117,7 +125,7 @@ describe('expansion', () => {
   });
 
   it('trials seed networks as nntk reproduce does', () => {
-    const plan = expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', params: { gamma: 1 }, grid: { width: [10, 100] }, trials: { count: 3, baseSeed: 7 } }] }), scratch);
+    const plan = expandSpec(checkSpec({ sweeps: [{ experiment: 'one-step', fixed: { gamma: 1 }, grid: { width: [10, 100] }, trials: { count: 3, baseSeed: 7 } }] }), scratch);
     const steps = plan.jobs as OneStepJob[];
     expect(steps.map((j) => [j.width, j.trial, j.seed])).toEqual([10, 100].flatMap((w) => [0, 1, 2].map((t) => [w, t, trialSeed(7, w, t)])));
   });
@@ -134,10 +142,10 @@ describe('data files', () => {
     const csv = write('d.csv', 'a,b,target\n0,1,0.5\n0.5,2,1.5\n1,3,-1\n');
     write('d.json', JSON.stringify({ x: [[0, 1], [0.5, 2], [1, 3]], y: [0.5, 1.5, -1] }));
     const plan = expandSpec(checkSpec({ jobs: [
-      { experiment: 'one-step', width: 4, gamma: 0.1, data: 'd.csv' },
-      { experiment: 'one-step', width: 4, gamma: 0.1, data: { file: 'd.json' } },
-      { experiment: 'one-step', width: 4, gamma: 0.1, data: { file: 'd.csv', x: ['b'], y: 'a' } },
-      { experiment: 'one-step', width: 4, gamma: 0.1, data: { x: [[0, 1], [0.5, 2], [1, 3]], y: [0.5, 1.5, -1] } },
+      { experiment: 'one-step', width: 4, gamma: 0.1, dataset: 'd.csv' },
+      { experiment: 'one-step', width: 4, gamma: 0.1, dataset: { file: 'd.json' } },
+      { experiment: 'one-step', width: 4, gamma: 0.1, dataset: { file: 'd.csv', x: ['b'], y: 'a' } },
+      { experiment: 'one-step', width: 4, gamma: 0.1, dataset: { x: [[0, 1], [0.5, 2], [1, 3]], y: [0.5, 1.5, -1] } },
     ] }), scratch);
     const [fromCsv, fromJson, picked, inline] = plan.jobs.map((j) => resolveData(j.data));
     expect(Array.from(fromCsv!.x)).toEqual([0, 1, 0.5, 2, 1, 3]);
@@ -149,7 +157,7 @@ describe('data files', () => {
     expect(plan.jobs[0]!.label).toBe('d.csv');
     // The key follows the content, not the path.
     const moved = write('copy.csv', readFileSync(csv, 'utf8'));
-    const again = expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 4, gamma: 0.1, data: moved, label: 'd.csv' }] }), scratch).jobs[0]!;
+    const again = expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 4, gamma: 0.1, dataset: moved, label: 'd.csv' }] }), scratch).jobs[0]!;
     expect(jobKey(again)).toBe(jobKey(plan.jobs[0]!));
     writeFileSync(csv, 'a,b,target\n0,1,0.5\n0.5,2,1.5\n1,3,-2\n');
     expect(errorOf(() => resolveData(plan.jobs[0]!.data)).message).toMatch(/has changed since the sweep was planned/);
@@ -158,8 +166,8 @@ describe('data files', () => {
   it('bad files say what is wrong and where', () => {
     write('bad.csv', 'x,y\n1,2\n3,oops\n');
     write('bad.json', '{"x": [1, 2], "y": [1]}');
-    const plan = (data: unknown) => () => expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 4, gamma: 0.1, data }] }), scratch);
-    expect(errorOf(plan('bad.csv')).message).toMatch(/jobs\[0\]\.data: row 3, column 'y': 'oops' is not a finite number/);
+    const plan = (data: unknown) => () => expandSpec(checkSpec({ jobs: [{ experiment: 'one-step', width: 4, gamma: 0.1, dataset: data }] }), scratch);
+    expect(errorOf(plan('bad.csv')).message).toMatch(/jobs\[0\]\.dataset: row 3, column 'y': 'oops' is not a finite number/);
     expect(errorOf(plan('bad.json')).message).toMatch(/"x" must be an array of 1 numbers/);
     expect(errorOf(plan('missing.csv')).message).toMatch(/cannot read .*missing\.csv \(ENOENT\)/);
     expect(errorOf(plan({ file: 'bad.csv', y: 'z' })).message).toMatch(/no column 'z'/);
@@ -168,7 +176,7 @@ describe('data files', () => {
 });
 
 describe('shards', () => {
-  const spec: SweepSpec = { sweeps: [{ experiment: 'one-step', params: { gamma: 0.1, limit: 'none' }, grid: { width: { logspace: [1, 5, 30], integer: true }, seed: { range: [0, 7] } } }] };
+  const spec: SweepSpec = { sweeps: [{ experiment: 'one-step', fixed: { gamma: 0.1, limit: 'none' }, grid: { width: { logspace: [1, 5, 30], integer: true }, seed: { range: [0, 7] } } }] };
   const jobs = expandSpec(checkSpec(spec), scratch).jobs;
 
   it('partition the jobs: disjoint, complete, independent of the order jobs are listed in, balanced in cost', () => {

@@ -64,8 +64,8 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
         sweeps.push({
           experiment: 'train',
           name: figure,
-          params: {
-            data: 'paper-figure3', method: t.method, width: scale.trainingWidth, beta: PAPER_BETA, iterations: t.iterations,
+          fixed: {
+            dataset: 'figure3', method: t.method, width: scale.trainingWidth, beta: PAPER_BETA, iterations: t.iterations,
             ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}), record: { perDecade: 20 },
             diagnostics: { components: true, ntkModes: true },
           },
@@ -78,7 +78,7 @@ export function planRun(figures: FigureName[], o: ReproduceOptions, command: str
       sweeps.push({
         experiment: 'one-step',
         name: figure,
-        params: { data: figure === 'figure1' ? 'paper-figure1' : 'paper-figure2', curvature, beta: PAPER_BETA, activation: 'tanh', gammas, limit },
+        fixed: { dataset: figure, curvature, beta: PAPER_BETA, activation: 'tanh', gammas, limit },
         grid: { width: widths },
         trials: { count: trials, baseSeed: o.seed },
       });

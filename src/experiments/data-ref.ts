@@ -13,6 +13,13 @@ import { NntkError } from '../errors.js';
 
 export const BUILTIN_DATASETS = ['paper-figure1', 'paper-figure2', 'paper-figure3'] as const;
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
+/** The names a spec may use: the figures' names, or the same with 'paper-' in front. */
+export const DATASET_NAMES = ['figure1', 'figure2', 'figure3', ...BUILTIN_DATASETS] as const;
+
+function builtinName(name: string): BuiltinDataset | null {
+  const full = name.startsWith('paper-') ? name : `paper-${name}`;
+  return (BUILTIN_DATASETS as readonly string[]).includes(full) ? (full as BuiltinDataset) : null;
+}
 
 export type DataRef =
   | { kind: 'builtin'; name: BuiltinDataset }
@@ -32,7 +39,7 @@ export type DataRef =
 /** What a spec may write for `data`: a built-in name, a file path, or an object. */
 export type DataInput =
   | string
-  | { builtin: BuiltinDataset }
+  | { builtin: (typeof DATASET_NAMES)[number] }
   | { file: string; format?: 'csv' | 'json'; x?: string[]; y?: string }
   | { x: number[] | number[][]; y: number[] };
 
@@ -50,9 +57,9 @@ export function dataSize(ref: DataRef): number {
   return ref.kind === 'file' ? ref.size : ref.y.length;
 }
 
-/** A short name for reports: the built-in's name, the file's base name, or 'inline'. */
+/** A short name for reports: the figure of a built-in ('figure1'), the file's base name, or 'inline'. */
 export function dataName(ref: DataRef): string {
-  if (ref.kind === 'builtin') return ref.name;
+  if (ref.kind === 'builtin') return ref.name.replace(/^paper-/, '');
   return ref.kind === 'file' ? ref.path.replace(/^.*[\\/]/, '') : 'inline';
 }
 
@@ -166,13 +173,14 @@ function readTable(path: string, format: 'csv' | 'json', where: string, columns:
  */
 export function loadDataRef(input: DataInput, baseDir: string, where: string): DataRef {
   if (typeof input === 'string') {
-    if ((BUILTIN_DATASETS as readonly string[]).includes(input)) return { kind: 'builtin', name: input as BuiltinDataset };
+    const name = builtinName(input);
+    if (name) return { kind: 'builtin', name };
     if (!/\.(csv|json)$/i.test(input)) {
-      throw bad(where, `'${input}' is neither a built-in data set (${BUILTIN_DATASETS.join(', ')}) nor a .csv or .json file`);
+      throw bad(where, `'${input}' is neither a built-in data set (${DATASET_NAMES.join(', ')}) nor a .csv or .json file`);
     }
     return loadDataRef({ file: input }, baseDir, where);
   }
-  if ('builtin' in input) return { kind: 'builtin', name: input.builtin };
+  if ('builtin' in input) return { kind: 'builtin', name: builtinName(input.builtin)! };
   if ('file' in input) {
     const path = resolve(baseDir, input.file);
     const format = input.format ?? (extname(path).toLowerCase() === '.json' ? 'json' : 'csv');

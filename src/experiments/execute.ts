@@ -10,7 +10,7 @@ import type { Dataset } from '../dataset.js';
 import { type DataRef, resolveData } from './data-ref.js';
 import { canonicalJson, type Job } from './jobs.js';
 import { runKernelJob } from './kernel-job.js';
-import { ReferenceKernels, runOneStepJob } from './one-step-job.js';
+import { ReferenceKernels, runOneStepJob, type TrialRecord } from './one-step-job.js';
 import { runTrainJob } from './train-job.js';
 
 export type JobAnswer = { ok: true; output: JobOutput } | { ok: false; error: string; seconds: number };
@@ -37,6 +37,18 @@ export function errorText(e: unknown): string {
   return e instanceof NntkError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * A one-step job's metrics hold its trials.csv columns (docs/API: the `results` view): the values
+ * themselves for a job of one gamma, and for several gammas one array per column, in the order of the
+ * job's gammas (largest first); with the counts of rows and of rows whose step failed.
+ */
+export function oneStepMetrics(trials: readonly TrialRecord[]): Record<string, unknown> {
+  const failedRows = trials.filter((t) => t.error !== null).length;
+  const columns = Object.keys(trials[0] ?? {}) as (keyof TrialRecord)[];
+  const values = Object.fromEntries(columns.map((c) => [c, trials.length === 1 ? trials[0]![c] : trials.map((t) => t[c])]));
+  return { ...values, rows: trials.length, failedRows };
+}
+
 export async function executeJob(job: Job, context: JobContext): Promise<JobAnswer> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
@@ -44,8 +56,7 @@ export async function executeJob(job: Job, context: JobContext): Promise<JobAnsw
     const { data, key } = context.dataset(job.data);
     if (job.experiment === 'one-step') {
       const trials = runOneStepJob(job, data, key, context.references);
-      const failed = trials.filter((t) => t.error !== null).length;
-      return { ok: true, output: { trials, metrics: { rows: trials.length, failedRows: failed }, seconds: seconds() } };
+      return { ok: true, output: { trials, metrics: oneStepMetrics(trials), seconds: seconds() } };
     }
     if (job.experiment === 'kernel') {
       const { spectra, metrics } = runKernelJob(job, data);

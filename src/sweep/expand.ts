@@ -12,12 +12,12 @@ import { canonicalJson, type Experiment, type Job, jobKey, type JobCurvature } f
 import { PAPER_BETA, trialSeed } from '../experiments/paper-grid.js';
 import type { Damping, Method } from '../train.js';
 import { REQUIRED_PARAMS } from './schema.js';
-import { checkJobParams, readSpec, type SweepSpec, type ValueList } from './spec.js';
+import { checkJobParams, readSpec, type SweepBlock, type SweepSpec, type ValueList } from './spec.js';
 
 /** More jobs than this in one spec is almost surely a mistake in a grid (and would not fit a store's plan step in memory). */
 export const MAX_JOBS = 5_000_000;
 
-const DEFAULT_DATA: Record<Experiment, DataInput> = { 'one-step': 'paper-figure1', train: 'paper-figure3', kernel: 'paper-figure1' };
+const DEFAULT_DATA: Record<Experiment, DataInput> = { 'one-step': 'figure1', train: 'figure3', kernel: 'figure1' };
 
 function bad(where: string, message: string): NntkError {
   return new NntkError('E_ARGUMENT', `${where}: ${message}`);
@@ -78,10 +78,10 @@ function makeJob(experiment: Experiment, p: Record<string, unknown>, where: stri
   // Each point is checked as a whole job against the same schema (a generated width of 0, a value of the wrong type on an axis).
   checkJobParams(experiment, p, where);
   for (const name of REQUIRED_PARAMS[experiment]) {
-    if (p[name] === undefined) throw bad(where, `missing '${name}' (give it in params, grid, defaults or the job)`);
+    if (p[name] === undefined) throw bad(where, `missing '${name}' (give it in fixed, grid, defaults or the job)`);
   }
   if (p.gamma !== undefined && p.gammas !== undefined) throw bad(where, "give 'gamma' or 'gammas', not both");
-  const ref = data.get((p.data as DataInput | undefined) ?? DEFAULT_DATA[experiment], `${where}.data`);
+  const ref = data.get((p.dataset as DataInput | undefined) ?? DEFAULT_DATA[experiment], `${where}.dataset`);
   const network = {
     width: p.width as number,
     seed: (p.seed as number | undefined) ?? 0,
@@ -134,18 +134,23 @@ export function expandSpec(spec: SweepSpec, baseDir: string): PlannedSweep {
   const data = new DataCache(baseDir);
   const defaults = spec.defaults ?? {};
   const jobs: Job[] = [];
-  (spec.sweeps ?? []).forEach((block, b) => {
-    const where = `sweeps[${b}]`;
+  // A block written at the top level is the first block.
+  const top: SweepBlock[] = spec.experiment
+    ? [{ experiment: spec.experiment, ...(spec.fixed ? { fixed: spec.fixed } : {}), ...(spec.grid ? { grid: spec.grid } : {}), ...(spec.trials ? { trials: spec.trials } : {}) }]
+    : [];
+  const blocks = [...top, ...(spec.sweeps ?? [])];
+  blocks.forEach((block, b) => {
+    const where = spec.experiment ? (b === 0 ? '(the top-level block)' : `sweeps[${b - 1}]`) : `sweeps[${b}]`;
     const axes = Object.entries(block.grid ?? {}).map(([name, list]) => [name, axisValues(list, `${where}.grid.${name}`)] as [string, unknown[]]);
     const points = product(axes);
-    if (block.trials && (block.params?.seed !== undefined || block.grid?.seed !== undefined || block.params?.trial !== undefined || block.grid?.trial !== undefined)) {
-      throw bad(where, "'trials' sets each job's seed and trial; leave seed and trial out of params and grid");
+    if (block.trials && (block.fixed?.seed !== undefined || block.grid?.seed !== undefined || block.fixed?.trial !== undefined || block.grid?.trial !== undefined)) {
+      throw bad(where, "'trials' sets each job's seed and trial; leave seed and trial out of fixed and grid");
     }
     for (const point of points) {
-      const params: Record<string, unknown> = { ...defaults, ...block.params, ...point };
+      const params: Record<string, unknown> = { ...defaults, ...block.fixed, ...point };
       const copies = block.trials?.count ?? 1;
       for (let k = 0; k < copies; k++) {
-        const at = `${where} (${Object.entries(point).map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(', ') || 'its params'})`;
+        const at = `${where} (${Object.entries(point).map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(', ') || 'its fixed parameters'})`;
         if (block.trials) {
           if (params.width === undefined) throw bad(at, "'trials' derives seeds from the width: give 'width'");
           params.seed = trialSeed(block.trials.baseSeed ?? 0, params.width as number, k);

@@ -5,7 +5,7 @@
  * the contract (src/contract.ts), the experiments' parameter lists from here.
  */
 import { ACTIVATIONS, CURVATURES, DAMPINGS, METHODS } from '../contract.js';
-import { BUILTIN_DATASETS } from '../experiments/data-ref.js';
+import { DATASET_NAMES } from '../experiments/data-ref.js';
 import { EXPERIMENTS } from '../experiments/jobs.js';
 
 export const SCHEMA_ID = 'https://github.com/nntk/nntk/blob/main/docs/sweep-spec.schema.json';
@@ -17,10 +17,10 @@ const positive: Schema = { type: 'number', exclusiveMinimum: 0 };
 const gammaList: Schema = { type: 'array', items: positive, minItems: 1, uniqueItems: true, description: 'width-free regularizations gamma (lambda_N = gamma N^(1 - 2 beta))' };
 
 const dataSchema: Schema = {
-  description: `a built-in data set (${BUILTIN_DATASETS.join(', ')}), a .csv/.json file path (relative to the spec), or points`,
+  description: `a built-in data set (${DATASET_NAMES.join(', ')}), a .csv/.json file path (relative to the spec), or points`,
   oneOf: [
     { type: 'string', minLength: 1 },
-    { type: 'object', properties: { builtin: { enum: [...BUILTIN_DATASETS] } }, required: ['builtin'], additionalProperties: false },
+    { type: 'object', properties: { builtin: { enum: [...DATASET_NAMES] } }, required: ['builtin'], additionalProperties: false },
     {
       type: 'object',
       properties: {
@@ -50,7 +50,7 @@ const networkParams: Record<string, Schema> = {
   seed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the network seed (default 0)' },
   beta: { type: 'number', minimum: 0, maximum: 4, description: 'output scaling N^-beta (default 0.52, the paper)' },
   activation: { enum: [...ACTIVATIONS], description: 'default tanh' },
-  data: dataSchema,
+  dataset: dataSchema,
   label: { type: 'string', minLength: 1, description: 'group name in reports and exports (default: the block name, else the data set name)' },
 };
 
@@ -159,21 +159,33 @@ const generators: Record<string, Schema> = {
   },
 };
 
-function blockSchema(experiment: (typeof EXPERIMENTS)[number]): Schema {
+/** What a block holds besides its experiment: fixed parameters, grid axes, trials. */
+function blockParts(experiment: (typeof EXPERIMENTS)[number]): Record<string, Schema> {
   const names = Object.keys(EXPERIMENT_PARAMS[experiment]);
+  return {
+    fixed: {
+      type: 'object',
+      description: 'parameters shared by every job of the block',
+      properties: Object.fromEntries(names.map((k) => [k, paramRef(experiment, k)])),
+      additionalProperties: false,
+    },
+    grid: {
+      type: 'object',
+      description: 'axes: every combination of their values is a job (the last axis varies fastest)',
+      properties: Object.fromEntries(names.map((k) => [k, valueList(paramRef(experiment, k))])),
+      additionalProperties: false,
+    },
+    trials: { $ref: '#/$defs/trials' },
+  };
+}
+
+function blockSchema(experiment: (typeof EXPERIMENTS)[number]): Schema {
   return {
     type: 'object',
     properties: {
       experiment: { const: experiment },
       name: { type: 'string', minLength: 1, description: 'the label of this block\'s jobs' },
-      params: { type: 'object', properties: Object.fromEntries(names.map((k) => [k, paramRef(experiment, k)])), additionalProperties: false },
-      grid: {
-        type: 'object',
-        description: 'axes: every combination of their values is a job (the last axis varies fastest)',
-        properties: Object.fromEntries(names.map((k) => [k, valueList(paramRef(experiment, k))])),
-        additionalProperties: false,
-      },
-      trials: { $ref: '#/$defs/trials' },
+      ...blockParts(experiment),
     },
     required: ['experiment'],
     additionalProperties: false,
@@ -205,11 +217,17 @@ export function sweepSchema(): Schema {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: SCHEMA_ID,
     title: 'nntk sweep spec',
-    description: 'A grid or a list of jobs over the experiments one-step, train and kernel (nntk sweep run SPEC).',
+    description:
+      'A grid or a list of jobs over the experiments one-step, train and kernel (nntk sweep run SPEC): one block at the top ' +
+      '(experiment, fixed, grid, trials), several under sweeps, and single jobs under jobs.',
     type: 'object',
     properties: {
       $schema: { type: 'string' },
       name: { type: 'string', minLength: 1 },
+      experiment: { enum: [...EXPERIMENTS], description: 'the experiment of the top-level block' },
+      fixed: { type: 'object' },
+      grid: { type: 'object' },
+      trials: { type: 'object' },
       description: { type: 'string' },
       defaults: {
         type: 'object',
@@ -220,7 +238,10 @@ export function sweepSchema(): Schema {
       sweeps: { type: 'array', items: byExperiment(blockSchema), minItems: 1 },
       jobs: { type: 'array', items: byExperiment(jobSchema), minItems: 1 },
     },
-    anyOf: [{ required: ['sweeps'] }, { required: ['jobs'] }],
+    anyOf: [{ required: ['sweeps'] }, { required: ['jobs'] }, { required: ['experiment'] }],
+    // The top-level block's parts are those of its experiment; they need the experiment.
+    dependentRequired: { fixed: ['experiment'], grid: ['experiment'], trials: ['experiment'] },
+    allOf: EXPERIMENTS.map((e) => ({ if: { properties: { experiment: { const: e } }, required: ['experiment'] }, then: { properties: blockParts(e) } })),
     additionalProperties: false,
     $defs: {
       ...generators,

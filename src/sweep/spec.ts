@@ -17,7 +17,7 @@ export type ValueList = unknown[] | { range: number[] } | { logspace: [number, n
 export interface SweepBlock {
   experiment: Experiment;
   name?: string;
-  params?: Record<string, unknown>;
+  fixed?: Record<string, unknown>;
   grid?: Record<string, ValueList>;
   trials?: { count: number; baseSeed?: number };
 }
@@ -29,7 +29,7 @@ export interface NetworkDefaults {
   seed?: number;
   beta?: number;
   activation?: string;
-  data?: DataInput;
+  dataset?: DataInput;
   label?: string;
 }
 
@@ -37,6 +37,11 @@ export interface SweepSpec {
   $schema?: string;
   name?: string;
   description?: string;
+  /** One block at the top level: its experiment, fixed parameters, grid and trials. */
+  experiment?: Experiment;
+  fixed?: Record<string, unknown>;
+  grid?: Record<string, ValueList>;
+  trials?: { count: number; baseSeed?: number };
   defaults?: NetworkDefaults;
   sweeps?: SweepBlock[];
   jobs?: JobSpec[];
