@@ -62,3 +62,12 @@ export {
   type PowerLawOptions,
 } from './fitting/index.js';
 export { setThreads, getThreads } from './threads.js';
+export { runSweep, runPlannedSweep, planSweep } from './sweep/api.js';
+export type { SweepOptions, SweepResult } from './sweep/run-sweep.js';
+export type { SweepSpec, SweepBlock, JobSpec, ValueList } from './sweep/spec.js';
+export type { PlannedSweep } from './sweep/expand.js';
+export { sweepSchema } from './sweep/schema.js';
+export { parseShard, shardJobs, type Shard } from './sweep/shard.js';
+export { jobKey, type Job, type OneStepJob, type TrainJob, type KernelJob } from './experiments/jobs.js';
+export type { DataRef } from './experiments/data-ref.js';
+export type { Progress } from './runner/pool.js';

@@ -125,6 +125,21 @@ describe('runSweep', () => {
   });
 });
 
+describe('the public API', () => {
+  it('importing nntk loads none of the sweep machinery (ajv, yaml, better-sqlite3, piscina) until a sweep runs', () => {
+    const script = `import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /node_modules/.test(k)).map((k) => k.split('node_modules/').at(-1).split('/')[0]);
+      const nntk = await import(${JSON.stringify(join(root, 'dist', 'index.js'))});
+      const before = loaded();
+      await nntk.planSweep({ jobs: [{ experiment: 'one-step', width: 3, gamma: 1 }] });
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const { before, after } = JSON.parse(r.stdout) as { before: string[]; after: string[] };
+    for (const name of ['ajv', 'yaml', 'better-sqlite3', 'piscina']) expect(before).not.toContain(name);
+    expect(after).toContain('ajv');
+  });
+});
+
 describe('nntk sweep run', () => {
   const nntk = (args: string[]) => spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
 
