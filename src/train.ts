@@ -17,7 +17,7 @@ import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
 import { options as readOptions, problem as problemOf, type Regularization, resolveLambda, resolveSolver } from './request.js';
 import type { Inertia, StepTimings } from './native.js';
-import { describe, invalid, isFloat64Array, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
+import { describe, invalid, isAbortSignal, isFloat64Array, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
 // The names of the native enums live in the contract (src/contract.ts; a new damping rule adds its name there).
 export { DAMPINGS, METHODS, TERMINATIONS };
@@ -399,15 +399,6 @@ function resumeState(resume: unknown, method: Method, parameterCount: number): R
 }
 
 /** A real AbortSignal (an object that only inherits from AbortSignal.prototype has no state to read). */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (!(value instanceof AbortSignal)) return false;
-  try {
-    return typeof value.aborted === 'boolean';
-  } catch {
-    return false;
-  }
-}
-
 /** One of Adam's moment vectors: a Float64Array or an array of numbers (JSON), of parameterCount finite entries. */
 function moments(value: unknown, name: string, parameterCount: number): Float64Array {
   const isArray = Array.isArray(value);

@@ -79,6 +79,16 @@ export function requireOneOf<T extends string>(value: unknown, name: string, opt
  * Whether value is a real Float64Array: a view over an ArrayBuffer (so not a Proxy or an object that
  * merely inherits from Float64Array.prototype, which the native core could not read), from any realm.
  */
+/** A real AbortSignal (a Proxy of one fails: its getters need the real object). */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (!(value instanceof AbortSignal)) return false;
+  try {
+    return typeof value.aborted === 'boolean';
+  } catch {
+    return false;
+  }
+}
+
 export function isFloat64Array(value: unknown): value is Float64Array {
   if (!ArrayBuffer.isView(value)) return false;
   try {

@@ -119,9 +119,23 @@ describe('runSweep', () => {
     await expect(runSweep(spec, { db, workers: 0 })).rejects.toThrow(/workers must be an integer from 1/);
     await expect(runSweep(spec, { db, jobTimeoutSeconds: -1 })).rejects.toThrow(/jobTimeoutSeconds/);
     await expect(runSweep({ jobs: [{ experiment: 'train', method: 'gd', width: 3, iterations: 1, damping: 'fixed' }] }, { db })).rejects.toThrow(/'damping' does not apply to method 'gd'/);
-    expect(threadPlan({ workers: 3, threadsPerWorker: 2 })).toEqual({ threads: 6, workers: 3 });
-    expect(threadPlan({ threads: 8, threadsPerWorker: 4 })).toEqual({ threads: 8, workers: 2 });
-    expect(threadPlan({ threads: 4, workers: 2 })).toEqual({ threads: 4, workers: 2 });
+    await expect(runSweep(spec, { db, wokers: 2 } as never)).rejects.toThrow(/unknown option 'wokers' in runSweep options/);
+    await expect(runSweep(spec, { db, onProgress: 3 } as never)).rejects.toThrow(/onProgress/);
+    await expect(runSweep(spec, { db, signal: {} } as never)).rejects.toThrow(/an AbortSignal for signal/);
+    await expect(runSweep(spec, { db, shard: { index: 2, count: 2 } })).rejects.toThrow(/0 <= i < n/);
+    await expect(runSweep(spec, null as never)).rejects.toMatchObject({ code: 'E_ARGUMENT' });
+    const { runPlannedSweep } = await import('../src/sweep/run-sweep.js');
+    await expect(runPlannedSweep({ ...planOf(spec) }, { db })).rejects.toThrow(/a plan made by planSweep/);
+    // A spec is read once: a getter that would change a value after the check cannot.
+    let reads = 0;
+    const sneaky = { jobs: [Object.defineProperty({ experiment: 'one-step', gamma: 0.1 }, 'width', { get: () => (reads++ === 0 ? 5 : 'x'), enumerable: true })] };
+    expect(planOf(sneaky as never).jobs[0]!.width).toBe(5);
+    expect(() => planOf({ jobs: [{ experiment: 'one-step', width: 3, gamma: 1n }] } as never)).toThrow(/plain JSON data/);
+    expect(threadPlan({ workers: 3, threadsPerWorker: 2 }, 8)).toEqual({ threads: 6, workers: 3 });
+    expect(threadPlan({ threads: 8, threadsPerWorker: 4 }, 8)).toEqual({ threads: 8, workers: 2 });
+    expect(threadPlan({ threads: 4, workers: 2 }, 8)).toEqual({ threads: 4, workers: 2 });
+    expect(threadPlan({ threads: 64, workers: 16 }, 8)).toEqual({ threads: 8, workers: 8 });
+    expect(() => threadPlan({ workers: 2, threadsPerWorker: 4096 }, 8)).toThrow(/2 workers x 4096 BLAS threads would oversubscribe this machine's 8 cores/);
   });
 });
 

@@ -5,7 +5,9 @@
  * interrupted continues where it stopped.
  */
 import { setMaxListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { type Job, jobCost } from '../experiments/jobs.js';
 import type { JobRecord, ResultsStore } from '../store/results-store.js';
@@ -69,7 +71,11 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
     const pool = new Piscina<Job, WorkerAnswer>({
       // worker.js next to the compiled pool; worker.ts when running from source (tsx, vitest), loaded through tsx.
       filename: new URL(`./worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href,
-      ...(fromSource ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
+      // Workers inherit the process's flags; a process running from source without tsx's loader of its own
+      // (vitest) gives them the loader, by URL so that the working directory does not matter.
+      ...(fromSource && !process.execArgv.some((a) => a.includes('tsx'))
+        ? { execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] }
+        : {}),
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 1000,

@@ -15,7 +15,16 @@ import { REQUIRED_PARAMS } from './schema.js';
 import { checkJobParams, readSpec, type SweepBlock, type SweepSpec, type ValueList } from './spec.js';
 
 /** More jobs than this in one spec is almost surely a mistake in a grid (and would not fit a store's plan step in memory). */
-export const MAX_JOBS = 5_000_000;
+export const MAX_JOBS = 1_000_000;
+
+/** The plans this module made: runPlannedSweep takes only these (their jobs were checked). */
+const made = new WeakSet<object>();
+
+export function requirePlan(value: unknown): asserts value is PlannedSweep {
+  if (typeof value !== 'object' || value === null || !made.has(value)) {
+    throw new NntkError('E_ARGUMENT', `expected a plan made by planSweep() but received ${value === null ? 'null' : typeof value}; pass the spec to runSweep instead`);
+  }
+}
 
 const DEFAULT_DATA: Record<Experiment, DataInput> = { 'one-step': 'figure1', train: 'figure3', kernel: 'figure1' };
 
@@ -172,7 +181,9 @@ export function expandSpec(spec: SweepSpec, baseDir: string): PlannedSweep {
     seen.add(key);
     return true;
   });
-  return { name: spec.name ?? 'sweep', spec, jobs: distinct, duplicates: jobs.length - distinct.length };
+  const plan = Object.freeze({ name: spec.name ?? 'sweep', spec, jobs: Object.freeze(distinct) as Job[], duplicates: jobs.length - distinct.length });
+  made.add(plan);
+  return plan;
 }
 
 /** planSweep for a file: JSON or YAML, paths relative to the file. */

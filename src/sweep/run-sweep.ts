@@ -8,13 +8,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { machineDescription, packageVersion } from '../about.js';
 import { NntkError } from '../errors.js';
+import { describe, invalid, isAbortSignal, isPlainObject, requireKnownKeys } from '../validate.js';
 import type { Job } from '../experiments/jobs.js';
 import type { RunDescription } from '../report/types.js';
 import { type Progress, runJobs, type RunOptions, type RunSummary } from '../runner/pool.js';
 import { ResultsStore } from '../store/results-store.js';
 import { describeJobs } from './describe.js';
-import { expandSpec, type PlannedSweep } from './expand.js';
-import { type Shard, shardJobs } from './shard.js';
+import { expandSpec, type PlannedSweep, requirePlan } from './expand.js';
+import { parseShard, type Shard, shardJobs } from './shard.js';
 import { checkSpec, readSpec, type SweepSpec } from './spec.js';
 
 export interface SweepOptions {
@@ -57,7 +58,9 @@ export interface SweepResult extends RunSummary {
 
 /** The spec as a plan: a path (JSON or YAML, data paths relative to it) or a spec object. */
 export function planOf(spec: SweepSpec | string, baseDir?: string): PlannedSweep {
+  if (baseDir !== undefined && typeof baseDir !== 'string') throw invalid('E_ARGUMENT', 'baseDir', 'a directory path', baseDir);
   if (typeof spec === 'string') {
+    if (spec === '') throw invalid('E_ARGUMENT', 'spec', 'a spec object or the path of a JSON / YAML spec file', spec);
     const path = resolve(spec);
     return expandSpec(readSpec(path), dirname(path));
   }
@@ -65,21 +68,68 @@ export function planOf(spec: SweepSpec | string, baseDir?: string): PlannedSweep
 }
 
 function positiveCount(value: number | undefined, name: string): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 4096)) {
-    throw new NntkError('E_ARGUMENT', `${name} must be an integer from 1 to 4096 (got ${String(value)})`);
+  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 4096)) {
+    throw new NntkError('E_ARGUMENT', `${name} must be an integer from 1 to 4096 (got ${describe(value)})`);
   }
 }
 
-/** Workers and threads as runJobs takes them: threads in all, and workers. */
-export function threadPlan(o: Pick<SweepOptions, 'workers' | 'threadsPerWorker' | 'threads'>): { threads: number; workers?: number } {
+const OPTION_KEYS = ['db', 'workers', 'threadsPerWorker', 'threads', 'retryFailed', 'jobTimeoutSeconds', 'maxAttempts', 'shard', 'baseDir',
+  'onProgress', 'signal', 'command', 'description'] as const;
+
+/**
+ * The options, read once (a getter is not read twice) and checked: unknown keys, types and ranges,
+ * before the store is opened or a thread started.
+ */
+export function readSweepOptions(value: unknown): SweepOptions {
+  if (!isPlainObject(value)) throw invalid('E_ARGUMENT', 'runSweep options', 'an object { db, workers?, threadsPerWorker?, onProgress?, signal?, ... }', value);
+  requireKnownKeys(value, 'runSweep options', OPTION_KEYS);
+  const o = Object.fromEntries(OPTION_KEYS.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as Record<string, unknown>;
+  if (typeof o.db !== 'string' || o.db === '') throw invalid('E_ARGUMENT', 'db', 'the path of an SQLite file (a non-empty string)', o.db, 'results go into it');
+  positiveCount(o.workers as number | undefined, 'workers');
+  positiveCount(o.threadsPerWorker as number | undefined, 'threadsPerWorker');
+  positiveCount(o.threads as number | undefined, 'threads');
+  positiveCount(o.maxAttempts as number | undefined, 'maxAttempts');
+  if (o.jobTimeoutSeconds !== undefined && !(typeof o.jobTimeoutSeconds === 'number' && o.jobTimeoutSeconds > 0 && o.jobTimeoutSeconds <= 1e7)) {
+    throw invalid('E_ARGUMENT', 'jobTimeoutSeconds', 'a positive number of seconds (at most 1e7)', o.jobTimeoutSeconds);
+  }
+  if (o.retryFailed !== undefined && typeof o.retryFailed !== 'boolean') throw invalid('E_ARGUMENT', 'retryFailed', 'a boolean', o.retryFailed);
+  for (const k of ['baseDir', 'command'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw invalid('E_ARGUMENT', k, 'a string', o[k]);
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalid('E_ARGUMENT', 'onProgress', 'a function (progress) => void', o.onProgress);
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) throw invalid('E_ARGUMENT', 'signal', 'an AbortSignal', o.signal);
+  if (o.shard !== undefined) {
+    const shard = o.shard as Record<string, unknown>;
+    if (!isPlainObject(shard) || typeof shard.index !== 'number' || typeof shard.count !== 'number') {
+      throw invalid('E_ARGUMENT', 'shard', 'an object { index, count } with 0 <= index < count', o.shard);
+    }
+    o.shard = parseShard(`${shard.index}/${shard.count}`);
+  }
+  if (o.description !== undefined && !isPlainObject(o.description)) throw invalid('E_ARGUMENT', 'description', 'a run description object', o.description);
+  return o as unknown as SweepOptions;
+}
+
+/**
+ * Workers and threads as runJobs takes them: threads in all, and workers. Never more threads than
+ * cores (workers x BLAS threads <= cores): an explicit workers x threadsPerWorker beyond the machine is
+ * refused, and `threads` is capped at the number of cores.
+ */
+export function threadPlan(o: Pick<SweepOptions, 'workers' | 'threadsPerWorker' | 'threads'>, cores = availableParallelism()): { threads: number; workers?: number } {
   positiveCount(o.workers, 'workers');
   positiveCount(o.threadsPerWorker, 'threadsPerWorker');
   positiveCount(o.threads, 'threads');
+  const threads = Math.min(o.threads ?? cores, cores);
   if (o.threadsPerWorker !== undefined) {
-    const workers = o.workers ?? Math.max(1, Math.floor((o.threads ?? availableParallelism()) / o.threadsPerWorker));
+    const workers = o.workers ?? Math.max(1, Math.floor(threads / o.threadsPerWorker));
+    if (workers * o.threadsPerWorker > cores) {
+      throw new NntkError(
+        'E_ARGUMENT',
+        `${workers} workers x ${o.threadsPerWorker} BLAS threads would oversubscribe this machine's ${cores} cores; keep workers x threadsPerWorker <= ${cores}`,
+      );
+    }
     return { threads: workers * o.threadsPerWorker, workers };
   }
-  return { threads: o.threads ?? availableParallelism(), ...(o.workers !== undefined ? { workers: o.workers } : {}) };
+  return { threads, ...(o.workers !== undefined ? { workers: Math.min(o.workers, threads) } : {}) };
 }
 
 /**
@@ -87,17 +137,15 @@ export function threadPlan(o: Pick<SweepOptions, 'workers' | 'threadsPerWorker' 
  * (data paths relative to o.baseDir). Resolves when every job of the spec (or of the shard) is done or
  * failed, or when o.signal aborts; a bad spec rejects with NntkError E_ARGUMENT naming the field.
  */
-export async function runSweep(spec: SweepSpec | string, o: SweepOptions): Promise<SweepResult> {
-  return runPlannedSweep(planOf(spec, o?.baseDir), o);
+export async function runSweep(spec: SweepSpec | string, options: SweepOptions): Promise<SweepResult> {
+  const o = readSweepOptions(options);
+  return runPlannedSweep(planOf(spec, o.baseDir), o);
 }
 
 /** runSweep for a spec already planned (planOf), e.g. to report spec errors apart from run errors. */
-export async function runPlannedSweep(plan: PlannedSweep, o: SweepOptions): Promise<SweepResult> {
-  if (typeof o?.db !== 'string' || o.db === '') throw new NntkError('E_ARGUMENT', 'runSweep needs { db: "FILE.sqlite" }: the store results go into');
-  if (o.jobTimeoutSeconds !== undefined && !(o.jobTimeoutSeconds > 0 && Number.isFinite(o.jobTimeoutSeconds))) {
-    throw new NntkError('E_ARGUMENT', `jobTimeoutSeconds must be a positive number of seconds (got ${String(o.jobTimeoutSeconds)})`);
-  }
-  positiveCount(o.maxAttempts, 'maxAttempts');
+export async function runPlannedSweep(plan: PlannedSweep, options: SweepOptions): Promise<SweepResult> {
+  requirePlan(plan);
+  const o = readSweepOptions(options);
   const started = performance.now();
   const jobs: Job[] = o.shard ? shardJobs(plan.jobs, o.shard) : plan.jobs;
   const threads = threadPlan(o);

@@ -96,8 +96,24 @@ function location(doc: Document | null, source: string, text: string, pointer: s
   return `${source}:${before.length}:${before.at(-1)!.length + 1}`;
 }
 
+/**
+ * A plain-data copy of a spec object, each property read once: the spec checked is the spec expanded,
+ * whatever getters or proxies the caller's object holds. Non-finite numbers become null (and are then
+ * refused by the schema with their place).
+ */
+function snapshot(spec: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(spec);
+  } catch (e) {
+    throw new NntkError('E_ARGUMENT', `the spec must be plain JSON data (objects, arrays, strings, numbers, booleans): ${(e as Error).message}`);
+  }
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
 /** Checks a spec object (already parsed); `source` and `text` locate errors when it came from a file. */
-export function checkSpec(spec: unknown, source = 'spec', text?: string, doc?: Document): SweepSpec {
+export function checkSpec(value: unknown, source = 'spec', text?: string, doc?: Document): SweepSpec {
+  const spec = snapshot(value);
   if (!validateSpec(spec)) {
     const e = mostSpecific(validateSpec.errors ?? []);
     // An unknown field is located at the field itself.

@@ -43,6 +43,28 @@ export interface Entry {
 }
 
 const CURV = ['newton', 'gauss-newton'] as const;
+/** The number a leaf's code evaluates to, or undefined. */
+function leafNumber(node: Node): number | undefined {
+  if (node.k !== 'v') return undefined;
+  try {
+    const v: unknown = new Function(`return (${node.code});`)();
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A sweep spec with every valid width above 64 and every budget above 20 iterations cut to those. */
+function capSweepSizes(node: Node, key?: string): Node {
+  const cap = key === 'width' ? 64 : key === 'iterations' ? 20 : undefined;
+  if (node.k === 'o') return { k: 'o', fields: node.fields.map(([k, v]): [string, Node] => [k, capSweepSizes(v, k)]) };
+  if (node.k === 'a') return { k: 'a', items: node.items.map((v) => capSweepSizes(v, key)) };
+  const v = cap === undefined ? undefined : leafNumber(node);
+  return v !== undefined && Number.isInteger(v) && v > cap! && v <= 2 ** 29 ? num(cap!) : node;
+}
+
+/** The sweeps' store: one file per child process, in the OS scratch directory. */
+const SWEEP_DB = V("`${process.env.TMPDIR || '/tmp'}/nntk-fuzz-sweep-${process.pid}.sqlite`", { t: 'any' });
 const SOLVERS = ['auto', 'dense', 'structured'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
 
@@ -451,6 +473,53 @@ export const CATALOGUE: Entry[] = [
     build: (rng) => [num(rng.pick([0.975, 0.5, 0.025, 0.9995, 1e-10])), num(rng.pick([1, 2, 3, 10, 1e6, 0.5]))],
     call: (a) => `studentTQuantile(${a.join(', ')})`,
   },
+
+  // ------------------------------------------------------------------ sweeps
+  // Specs stay tiny (list axes only, one or two small jobs) so that a valid mutation still runs in
+  // milliseconds; the store goes to a scratch directory, whatever path a mutation writes.
+  ...(['planSweep', 'runSweep', 'runPlannedSweep'] as const).map(
+    (fn): Entry => ({
+      name: fn,
+      uses: [fn, ...(fn === 'runPlannedSweep' ? ['planSweep'] : [])],
+      weight: fn === 'planSweep' ? 2 : 1,
+      build: (rng) => {
+        const experiment = rng.pick(['one-step', 'train', 'kernel'] as const);
+        const fixed = O({
+          dataset: maybe(rng, 0.5, () => str(rng.pick(['figure1', 'figure2', 'figure3']), ['figure1', 'figure2', 'figure3'])),
+          activation: opt(rng, ACTIVATION_NAMES, 0.3),
+          ...(experiment === 'one-step' ? { gammas: A([num(0.1)]), limit: str('none', ['none', 'exact']) } : {}),
+          ...(experiment === 'train' ? { method: str(rng.pick(['gd', 'newton']), ['gd', 'newton', 'adam', 'gauss-newton']), iterations: num(rng.int(1, 5)) } : {}),
+          ...(experiment === 'kernel' ? { kernels: A([str('ntk', ['ntk', 'nntk'])]) } : {}),
+        });
+        const spec = O({ experiment: str(experiment, ['one-step', 'train', 'kernel']), fixed, grid: O({ width: A([num(rng.int(1, 6)), ...(rng.chance(0.5) ? [num(rng.int(7, 12))] : [])]) }) });
+        if (fn === 'planSweep') return [spec];
+        const o = O({
+          db: SWEEP_DB,
+          workers: maybe(rng, 0.5, () => num(rng.pick([1, 2]))),
+          threadsPerWorker: maybe(rng, 0.3, () => num(1)),
+          retryFailed: maybe(rng, 0.3, () => bool(rng.chance(0.5))),
+          jobTimeoutSeconds: maybe(rng, 0.2, () => num(rng.pick([5, 30]))),
+          onProgress: maybe(rng, 0.3, () => V('() => {}', { t: 'fn' })),
+          signal: maybe(rng, 0.1, () => V('new AbortController().signal', { t: 'signal' })),
+        });
+        return [spec, o];
+      },
+      call: (a) =>
+        fn === 'planSweep' ? `planSweep(${a.join(', ')})` : fn === 'runSweep' ? `runSweep(${a.join(', ')})` : `planSweep(${a[0]}).then((p) => runPlannedSweep(p, ${a.slice(1).join(', ')}))`,
+      // The store stays in the scratch directory: a mutated path (a relative one would land in the
+      // checkout the child runs in) is put back. Every other field keeps its mutation.
+      // Valid but large widths and budgets (a mutation to 2^22 neurons) are cut to sizes that run in
+      // milliseconds, as capTrainTime does for train.
+      fixup: (args) => {
+        if (args.length === 0) return args;
+        const spec = capSweepSizes(args[0]!);
+        const o = args[1];
+        if (o?.k !== 'o') return [spec, ...args.slice(1)];
+        return [spec, { k: 'o', fields: o.fields.map(([k, v]): [string, Node] => [k, k === 'db' ? SWEEP_DB : v]) }, ...args.slice(2)];
+      },
+    }),
+  ),
+  { name: 'sweepSchema', uses: ['sweepSchema'], weight: 0.2, build: () => [], call: (a) => `sweepSchema(${a.join(', ')})` },
 
   // ------------------------------------------------------------------ threads and errors
   {
