@@ -12,6 +12,7 @@ import { packageVersion } from '../about.js';
 import { nonNegativeInteger, numberList, positiveInteger } from './options.js';
 import type { ReproduceOptions } from './reproduce.js';
 import { registerSweepCommands } from './sweep.js';
+import { registerStoreCommands } from './sweep-store.js';
 
 const FIGURE_ARGUMENTS = [...FIGURES, 'all'] as const;
 
@@ -99,7 +100,7 @@ function program(): Command {
         store.close();
       }
     });
-  registerSweepCommands(cli);
+  registerStoreCommands(registerSweepCommands(cli));
   return cli;
 }
 

@@ -13,7 +13,7 @@ import type { TrialRecord } from '../experiments/one-step-job.js';
 import { canonicalJson, type Job, jobKey } from '../experiments/jobs.js';
 import type { RunDescription, TrainingRow } from '../report/types.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const TRIAL_COLUMNS = [
   'figure', 'curvature', 'width', 'gamma', 'trial', 'seed', 'beta', 'lambda', 'one_step_loss', 'one_step_loss_linearized',
@@ -55,6 +55,15 @@ CREATE TABLE IF NOT EXISTS training (
   components TEXT,
   modes TEXT,
   PRIMARY KEY (job_key, iteration)
+);
+CREATE TABLE IF NOT EXISTS spectra (
+  job_key TEXT NOT NULL REFERENCES jobs (key),
+  kernel TEXT NOT NULL,
+  source TEXT NOT NULL,
+  gamma REAL,
+  idx INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (job_key, kernel, source, gamma, idx)
 );
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -163,8 +172,13 @@ export class ResultsStore {
     this.db.transaction(() => keys.forEach((key) => update.run(this.host, process.pid, this.version, at, key)))();
   }
 
-  /** A job's rows and its 'done' status, in one transaction. */
-  complete(key: string, out: JobOutput): void {
+  /**
+   * A job's rows and its 'done' status, in one transaction. Exactly once: a job already done is left as
+   * it is and false is returned (a second collector, a retried message), true when this call recorded it.
+   */
+  complete(key: string, out: JobOutput, where: { host?: string } = {}): boolean {
+    const spectrum = this.db.prepare('INSERT OR REPLACE INTO spectra (job_key, kernel, source, gamma, idx, value) VALUES (?, ?, ?, ?, ?, ?)');
+    const status = this.db.prepare('SELECT status FROM jobs WHERE key = ?');
     const trial = this.db.prepare(
       `INSERT OR REPLACE INTO trials (job_key, ${TRIAL_COLUMNS.join(', ')}) VALUES (?, ${TRIAL_COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -174,12 +188,17 @@ export class ResultsStore {
     const done = this.db.prepare(
       "UPDATE jobs SET status = 'done', metrics = ?, error = NULL, seconds = ?, finished_at = ?, host = ?, version = ? WHERE key = ?",
     );
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      const current = status.get(key) as { status: string } | undefined;
+      if (!current) throw new Error(`job ${key} is not in ${this.path}; plan it first`);
+      if (current.status === 'done') return false;
+      for (const s of out.spectra ?? []) s.values.forEach((v, k) => spectrum.run(key, s.kernel, s.source, s.gamma, k, v));
       for (const r of out.trials ?? []) trial.run(key, ...TRIAL_COLUMNS.map((c) => r[c] ?? null));
       for (const r of out.training ?? []) {
         training.run(key, r.method, r.seed, r.iteration, r.loss, r.seconds, r.lambda, r.components && JSON.stringify(r.components), r.modes && JSON.stringify(r.modes));
       }
-      done.run(JSON.stringify(out.metrics), out.seconds, now(), this.host, this.version, key);
+      done.run(JSON.stringify(out.metrics), out.seconds, now(), where.host ?? this.host, this.version, key);
+      return true;
     })();
   }
 
@@ -208,6 +227,23 @@ export class ResultsStore {
       const [fb, cb] = order(b);
       return fa.localeCompare(fb) || ca.localeCompare(cb) || a.width! - b.width! || b.gamma! - a.gamma! || a.trial! - b.trial!;
     });
+  }
+
+  /** The stored spectra of the given jobs (eigenvalues descending, as computed). */
+  spectra(keys: readonly string[]): (SpectrumRecord & { key: string })[] {
+    const get = this.db.prepare('SELECT kernel, source, gamma, idx, value FROM spectra WHERE job_key = ? ORDER BY kernel, source, gamma, idx');
+    const out: (SpectrumRecord & { key: string })[] = [];
+    for (const key of keys) {
+      const groups = new Map<string, SpectrumRecord & { key: string }>();
+      for (const r of get.all(key) as { kernel: 'ntk' | 'nntk'; source: 'finite' | 'limit'; gamma: number | null; value: number }[]) {
+        const id = `${r.kernel}|${r.source}|${r.gamma}`;
+        let g = groups.get(id);
+        if (!g) groups.set(id, (g = { key, kernel: r.kernel, source: r.source, gamma: r.gamma, values: [] }));
+        g.values.push(r.value);
+      }
+      out.push(...groups.values());
+    }
+    return out;
   }
 
   training(keys: readonly string[]): TrainingRow[] {
