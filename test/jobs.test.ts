@@ -76,8 +76,14 @@ describe('ResultsStore', () => {
     expect(store.trials([keys[0]!])).toEqual([row]);
     // A job 'running' under a pid that no longer exists goes back to 'pending'.
     store.db.prepare("UPDATE jobs SET status = 'running', pid = 2147483646, host = (SELECT host FROM jobs WHERE key = ?) WHERE key = ?").run(keys[0], keys[2]);
-    expect(store.reclaimAbandoned()).toBe(1);
+    expect(store.reclaimAbandoned()).toEqual({ reclaimed: 1, failed: 0 });
     expect(store.jobs([keys[2]!])[0]!.status).toBe('pending');
+    // A job whose process died maxAttempts times is failed instead, with the reason.
+    store.db.prepare("UPDATE jobs SET status = 'running', pid = 2147483646, attempts = 3, host = (SELECT host FROM jobs WHERE key = ?) WHERE key = ?").run(keys[0], keys[2]);
+    expect(store.reclaimAbandoned({ maxAttempts: 3 })).toEqual({ reclaimed: 0, failed: 1 });
+    expect(store.jobs([keys[2]!])[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^crash: the process running this job died 3 times/) });
+    // complete() is exactly once.
+    expect(store.complete(keys[0]!, { trials: [row], metrics: { rows: 1 }, seconds: 0.01 })).toBe(false);
     // The results view: one row per job.
     const view = store.db.prepare('SELECT key, experiment, status, params, metrics FROM results ORDER BY key').all() as { key: string }[];
     expect(view.map((r) => r.key).sort()).toEqual([keys[0], keys[2]].sort());

@@ -35,20 +35,25 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
 
+  // No exception may leave a callback of the event loop. While the environment is torn down (a worker
+  // thread terminated mid-call) every call into JavaScript throws, rejecting included: nobody is left to tell.
   void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (!result_) {
-      deferred_.Reject(makeError(env, failure_.code, failure_.message).Value());
-      return;
-    }
     try {
-      deferred_.Resolve(toJs_(env, *result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (...) {  // no exception may leave a callback of the event loop
-      const FailureText f = describeCurrentException();
-      deferred_.Reject(makeError(env, f.code, f.message).Value());
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (!result_) {
+        deferred_.Reject(makeError(env, failure_.code, failure_.message).Value());
+        return;
+      }
+      try {
+        deferred_.Resolve(toJs_(env, *result_));
+      } catch (const Napi::Error& e) {
+        deferred_.Reject(e.Value());
+      } catch (...) {
+        const FailureText f = describeCurrentException();
+        deferred_.Reject(makeError(env, f.code, f.message).Value());
+      }
+    } catch (...) {
     }
   }
 

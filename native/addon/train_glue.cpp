@@ -8,6 +8,7 @@
 // every pending record at once (docs/notes/training-records.md explains why and what it saves).
 #include "train_glue.hpp"
 
+#include <functional>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -178,7 +179,10 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
               std::shared_ptr<std::atomic<bool>> cancelled)
       : Napi::AsyncProgressQueueWorker<TrainRecord>(env, "nntk-train"), deferred_(Napi::Promise::Deferred::New(env)),
         onRecord_(Napi::Persistent(onRecord)), net_(std::move(net)), data_(std::move(data)),
-        options_(std::move(options)), state_(std::move(state)), cancelled_(std::move(cancelled)) {}
+        options_(std::move(options)), state_(std::move(state)), cancelled_(std::move(cancelled)),
+        // A worker thread terminated mid-run (a sweep's job timeout) tears its environment down: stop the
+        // loop at its next iteration instead of training on for nobody. The hook holds only the flag.
+        teardown_(env.AddCleanupHook(std::function<void()>([flag = cancelled_]() { flag->store(true); }))) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -225,7 +229,31 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
     delivering_.clear();
   }
 
+  // Completion runs on the JavaScript thread; no exception may leave it, and while the environment is
+  // being torn down every call into JavaScript throws: then there is nobody left to tell.
   void OnOK() override {
+    try {
+      teardown_.Remove(Env());
+      settle();
+    } catch (...) {
+      try {
+        const FailureText f = describeCurrentException();
+        deferred_.Reject(makeError(Env(), f.code, f.message).Value());
+      } catch (...) {
+      }
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      teardown_.Remove(Env());
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+
+ private:
+  void settle() {
     deliverPending();  // whatever came after the last wake-up
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
@@ -257,7 +285,6 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
     deferred_.Resolve(out);
   }
 
- private:
   Napi::Promise::Deferred deferred_;
   Napi::FunctionReference onRecord_;
   OwnedNet net_;
@@ -270,6 +297,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
   bool woken_ = false;                                 // a wake-up is on its way to the JavaScript thread
   std::optional<TrainResult> result_;
   Napi::ObjectReference callbackError_;
+  Napi::Env::CleanupHook<std::function<void()>> teardown_;
   FailureText failure_;
 };
 

@@ -4,7 +4,6 @@
  * threads. Jobs run largest first (shortest makespan); finished jobs are skipped, so a run that was
  * interrupted continues where it stopped.
  */
-import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +19,10 @@ export interface RunOptions {
   workers?: number;
   /** Also rerun jobs that failed before. */
   retryFailed?: boolean;
+  /** A job running longer is marked failed (its worker thread is replaced) and the run goes on. */
+  jobTimeoutSeconds?: number;
+  /** A job whose process died this many times while running it is marked failed (default 3). */
+  maxAttempts?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
 }
@@ -32,6 +35,9 @@ export interface Progress {
   fraction: number;
   /** Jobs found finished in the store before this run started. */
   skipped: number;
+  /** Jobs finished per minute in this run, and the estimated seconds left (null until a job finished). */
+  jobsPerMinute: number | null;
+  etaSeconds: number | null;
   lastError?: string;
 }
 
@@ -39,6 +45,8 @@ export interface RunSummary extends Progress {
   workers: number;
   threadsPerWorker: number;
   seconds: number;
+  /** The run was stopped by its signal; unfinished jobs are pending again. */
+  aborted: boolean;
 }
 
 /**
@@ -54,19 +62,45 @@ export function partitionThreads(threads: number, jobs: number, workers?: number
 /** Running from the TypeScript sources (tests, tsx): the workers need tsx's loader too. */
 const fromSource = import.meta.url.endsWith('.ts');
 
+/** Why a dispatched job did not come back with an answer. */
+function failureOf(e: unknown, timedOut: boolean, timeout: number | undefined): string {
+  if (timedOut) return `timeout: the job ran longer than --job-timeout ${timeout} s`;
+  return `crash: its worker thread died (${e instanceof Error ? e.message : String(e)})`;
+}
+
+/**
+ * Runs the given jobs of the store that are not finished: each is claimed when it is dispatched, and its
+ * result (or failure) is committed in its own transaction when it comes back. At most `workers` jobs are
+ * in flight. A job past jobTimeoutSeconds is aborted: piscina terminates its worker thread and starts
+ * another. A thread inside a long native call stops only when the call returns to JavaScript, so for that
+ * long the machine runs one thread more than the plan (the replacement's); nothing else oversubscribes.
+ * On `signal` no new job is dispatched, the jobs in flight are abandoned and put back to 'pending', and
+ * the summary says `aborted`.
+ */
 export async function runJobs(store: ResultsStore, keys: readonly string[], o: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  store.reclaimAbandoned();
+  store.reclaimAbandoned(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {});
   const records = store.jobs(keys);
-  const todo = records.filter((r) => r.status === 'pending' || r.status === 'running' || (o.retryFailed && r.status === 'failed'));
+  const isTodo = (r: JobRecord) => r.status === 'pending' || (o.retryFailed === true && r.status === 'failed');
+  const todo = records.filter(isTodo);
   const skipped = records.length - todo.length;
   const cost = (r: JobRecord) => jobCost(r.params);
   const totalCost = records.reduce((s, r) => s + cost(r), 0);
-  let doneCost = records.filter((r) => !todo.includes(r)).reduce((s, r) => s + cost(r), 0);
-  const progress: Progress = { done: skipped, failed: records.filter((r) => r.status === 'failed' && !todo.includes(r)).length, total: records.length, fraction: totalCost > 0 ? doneCost / totalCost : 1, skipped };
+  let doneCost = records.filter((r) => !isTodo(r)).reduce((s, r) => s + cost(r), 0);
+  const startCost = doneCost;
+  const progress: Progress = {
+    done: skipped,
+    failed: records.filter((r) => r.status === 'failed' && !isTodo(r)).length,
+    total: records.length,
+    fraction: totalCost > 0 ? doneCost / totalCost : 1,
+    skipped,
+    jobsPerMinute: null,
+    etaSeconds: null,
+  };
   const { workers, threadsPerWorker } = partitionThreads(o.threads, todo.length, o.workers);
   o.onProgress?.({ ...progress });
-  if (todo.length > 0) {
+  let aborted = o.signal?.aborted === true;
+  if (todo.length > 0 && !aborted) {
     todo.sort((a, b) => cost(b) - cost(a));
     const pool = new Piscina<Job, WorkerAnswer>({
       // worker.js next to the compiled pool; worker.ts when running from source (tsx, vitest), loaded through tsx.
@@ -81,30 +115,58 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
       idleTimeout: 1000,
       workerData: { threads: threadsPerWorker },
     });
-    // Every queued job listens for the abort.
-    if (o.signal) setMaxListeners(todo.length + 16, o.signal);
-    // Claim every job for this process first: a job is 'running' while a live process holds it.
-    store.claim(todo.map((r) => r.key));
+    const stop = new AbortController();
+    const onAbort = () => {
+      aborted = true;
+      stop.abort();
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const runOne = async (record: JobRecord) => {
+      const timer = o.jobTimeoutSeconds !== undefined ? new AbortController() : null;
+      const timeout = timer && setTimeout(() => timer.abort(), o.jobTimeoutSeconds! * 1000);
+      const signal = timer ? AbortSignal.any([stop.signal, timer.signal]) : stop.signal;
+      const t0 = performance.now();
+      store.claim([record.key]);
+      try {
+        const answer = await pool.run(record.params, { signal });
+        if (answer.ok) store.complete(record.key, answer.output);
+        else {
+          store.fail(record.key, answer.error, answer.seconds);
+          progress.failed++;
+          progress.lastError = answer.error;
+        }
+      } catch (e) {
+        if (stop.signal.aborted) {
+          store.release(record.key);
+          return;
+        }
+        const error = failureOf(e, timer?.signal.aborted === true, o.jobTimeoutSeconds);
+        store.fail(record.key, error, (performance.now() - t0) / 1000);
+        progress.failed++;
+        progress.lastError = error;
+      } finally {
+        if (timeout) clearTimeout(timeout);
+      }
+      progress.done++;
+      doneCost += cost(record);
+      progress.fraction = totalCost > 0 ? doneCost / totalCost : 1;
+      const elapsed = (performance.now() - started) / 1000;
+      progress.jobsPerMinute = (60 * (progress.done - skipped)) / elapsed;
+      progress.etaSeconds = doneCost > startCost ? (elapsed / (doneCost - startCost)) * (totalCost - doneCost) : null;
+      o.onProgress?.({ ...progress });
+    };
+    // `workers` lanes, each taking the next job when its last one is done: a job is claimed only when a
+    // thread is free for it.
+    let next = 0;
+    const lane = async () => {
+      while (!aborted && next < todo.length) await runOne(todo[next++]!);
+    };
     try {
-      await Promise.all(
-        todo.map(async (record) => {
-          const answer = await pool.run(record.params, o.signal ? { signal: o.signal } : {});
-          if (answer.ok) {
-            store.complete(record.key, answer.output);
-          } else {
-            store.fail(record.key, answer.error, answer.seconds);
-            progress.failed++;
-            progress.lastError = answer.error;
-          }
-          progress.done++;
-          doneCost += cost(record);
-          progress.fraction = doneCost / totalCost;
-          o.onProgress?.({ ...progress });
-        }),
-      );
+      await Promise.all(Array.from({ length: workers }, lane));
     } finally {
+      o.signal?.removeEventListener('abort', onAbort);
       await pool.destroy();
     }
   }
-  return { ...progress, workers, threadsPerWorker, seconds: (performance.now() - started) / 1000 };
+  return { ...progress, workers, threadsPerWorker, seconds: (performance.now() - started) / 1000, aborted };
 }

@@ -126,13 +126,32 @@ export class ResultsStore {
     this.db.close();
   }
 
-  /** Jobs left 'running' on this host by a process that has exited go back to 'pending'. */
-  reclaimAbandoned(): number {
-    const rows = this.db.prepare("SELECT key, pid FROM jobs WHERE status = 'running' AND host = ?").all(this.host) as { key: string; pid: number }[];
+  /**
+   * Jobs left 'running' on this host by a process that has exited go back to 'pending', except one whose
+   * process has died `maxAttempts` times while running it: that one is marked failed, so that a job that
+   * takes its process down (a native crash, the kernel's OOM killer) cannot make every restart die.
+   */
+  reclaimAbandoned(o: { maxAttempts?: number } = {}): { reclaimed: number; failed: number } {
+    const maxAttempts = o.maxAttempts ?? 3;
+    const rows = this.db.prepare("SELECT key, pid, attempts FROM jobs WHERE status = 'running' AND host = ?").all(this.host) as { key: string; pid: number; attempts: number }[];
     const dead = rows.filter((r) => r.pid !== process.pid && !isAlive(r.pid));
     const reset = this.db.prepare("UPDATE jobs SET status = 'pending', pid = NULL WHERE key = ? AND status = 'running'");
-    this.db.transaction(() => dead.forEach((r) => reset.run(r.key)))();
-    return dead.length;
+    const give = this.db.prepare("UPDATE jobs SET status = 'failed', pid = NULL, error = ?, finished_at = ? WHERE key = ? AND status = 'running'");
+    let failed = 0;
+    this.db.transaction(() => {
+      for (const r of dead) {
+        if (r.attempts >= maxAttempts) {
+          give.run(`crash: the process running this job died ${r.attempts} times (--max-attempts ${maxAttempts}); run it alone to see why, then --retry-failed`, now(), r.key);
+          failed++;
+        } else reset.run(r.key);
+      }
+    })();
+    return { reclaimed: dead.length - failed, failed };
+  }
+
+  /** A job this process holds goes back to 'pending' (an interrupted run), its attempt not counted. */
+  release(key: string): void {
+    this.db.prepare("UPDATE jobs SET status = 'pending', pid = NULL, attempts = max(attempts - 1, 0) WHERE key = ? AND status = 'running' AND pid = ?").run(key, process.pid);
   }
 
   /** Adds the jobs that are not in the store yet (as 'pending'); returns every job's key. */

@@ -152,7 +152,7 @@ export async function runPlannedSweep(plan: PlannedSweep, options: SweepOptions)
   const store = new ResultsStore(resolve(o.db), packageVersion());
   try {
     const keys = store.plan(jobs);
-    const runOptions: RunOptions & { jobTimeoutSeconds?: number; maxAttempts?: number } = {
+    const runOptions: RunOptions = {
       ...threads,
       retryFailed: o.retryFailed === true,
       ...(o.jobTimeoutSeconds !== undefined ? { jobTimeoutSeconds: o.jobTimeoutSeconds } : {}),
