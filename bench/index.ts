@@ -8,6 +8,7 @@ import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
 import { machineLine } from './machine.js';
 import { runStructuredBench } from './structured.js';
+import { runSweepBench } from './sweep.js';
 import { runTrainingBench } from './training.js';
 
 const lines: string[] = [];
@@ -27,8 +28,10 @@ log('\n== Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 10000
 const firstOrder = await runFirstOrderBench(log);
 log('\n== Figures 1-2 at the paper\'s scale (nntk reproduce) ==');
 const figures = await runFiguresBench(log);
+log('\n== Sweeps: runner and store overhead, throughput, workers ==');
+const sweep = await runSweepBench(log);
 
 const out = new URL('./out/', import.meta.url);
 mkdirSync(out, { recursive: true });
-writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures }, null, 2));
+writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures, sweep }, null, 2));
 writeFileSync(new URL('results.txt', out), `${lines.join('\n')}\n`);
