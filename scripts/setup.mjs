@@ -7,8 +7,9 @@
 // Plain Node ESM with no dependencies: it runs before node_modules exists.
 //
 // Options:   --build   rebuild the native addon and the TypeScript even if they look up to date
-//            --test    also make sure Debian's chromium is there for the browser tests (installed when
-//                      running as root; otherwise the command is printed and those tests are skipped)
+//            --test    also make sure Debian's chromium (the browser tests) and redis-server (the Redis job
+//                      queue tests) are there (installed when running as root; otherwise the command is
+//                      printed and those tests are skipped)
 // Env:       NNTK_SKIP_SYSTEM_PACKAGES=1   do not check the Debian packages (libraries installed otherwise)
 //            NNTK_SETUP_EXTRA_PACKAGES     extra package names to require (testing the missing-package path)
 
@@ -189,6 +190,30 @@ function ensureBrowser() {
   }
 }
 
+/**
+ * The Redis job queue tests start Debian's redis-server on a loopback port. Missing it is not fatal
+ * either: those tests are skipped with the reason printed.
+ */
+function ensureRedis() {
+  if (!forTests || process.env.NNTK_SKIP_SYSTEM_PACKAGES === '1') return;
+  if (existsSync('/usr/bin/redis-server')) return;
+  const missing = missingPackages(['redis-server']);
+  if (missing === null || missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.log('nntk setup: the Redis queue tests will be skipped: redis-server is not installed (sudo apt-get install -y redis-server)');
+    return;
+  }
+  say('installing redis-server for the Redis queue tests (apt-get install redis-server)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { env })) {
+    run('apt-get', ['update'], { env });
+    if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { env })) {
+      console.log('nntk setup: could not install redis-server; the Redis queue tests will be skipped');
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // 2. npm dependencies.
 
@@ -326,6 +351,7 @@ function buildTypeScript() {
 
 ensureSystemPackages();
 ensureBrowser();
+ensureRedis();
 ensureNodeModules();
 buildNative();
 buildTypeScript();
