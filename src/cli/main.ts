@@ -11,6 +11,7 @@ import { CURVATURE_CHOICES, FIGURES, type FigureName, LIMITS, SCALES } from '../
 import { packageVersion } from '../about.js';
 import { nonNegativeInteger, numberList, positiveInteger } from './options.js';
 import type { ReproduceOptions } from './reproduce.js';
+import { registerQueueCommands } from './queue-commands.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerStoreCommands } from './sweep-store.js';
 
@@ -100,7 +101,9 @@ function program(): Command {
         store.close();
       }
     });
-  registerStoreCommands(registerSweepCommands(cli));
+  const sweep = registerSweepCommands(cli);
+  registerStoreCommands(sweep);
+  registerQueueCommands(cli, sweep);
   return cli;
 }
 
