@@ -317,6 +317,9 @@ describe.skipIf(!redisServer)('Redis job queue (BullMQ) with a real redis-server
       expect(got.filter((r) => r.status === 'done')).toHaveLength(jobs.length - 1);
       expect(got.find((r) => r.key === jobKey(failing))).toMatchObject({ status: 'failed', error: expect.stringMatching(/line\.csv/) });
       expect(rows(db, 'trials', 'job_key, gamma')).toEqual(rows(reference, 'trials', 'job_key, gamma'));
+      const spectra = rows(db, 'spectra', 'job_key, kernel, source, gamma, idx');
+      expect(spectra.length).toBeGreaterThan(0);
+      expect(spectra).toEqual(rows(reference, 'spectra', 'job_key, kernel, source, gamma, idx'));
       const training = rows(db, 'training', 'job_key, iteration');
       expect(training.length).toBeGreaterThan(0);
       expect(training).toEqual(rows(reference, 'training', 'job_key, iteration'));

@@ -68,7 +68,8 @@ export async function collectResults(o: CollectOptions): Promise<CollectSummary>
   await checkReachable(address);
 
   const status = store.db.prepare('SELECT status FROM jobs WHERE key = ?').pluck();
-  // Where and by what the job ran: the store's complete() and fail() write the collecting process's.
+  // Where and by what the job ran: the store's complete() takes the host, but writes the collecting process's
+  // version, and fail() neither.
   const ranAt = store.db.prepare('UPDATE jobs SET host = ?, pid = ?, version = coalesce(?, version), attempts = ? WHERE key = ?');
 
   const progress: CollectProgress = { stored: 0, failed: 0, alreadyStored: 0, unfinished: 0 };
@@ -92,9 +93,13 @@ export async function collectResults(o: CollectOptions): Promise<CollectSummary>
           continue;
         }
         const result = decodeResult(job.returnvalue);
-        store.complete(key, result.output);
-        ranAt.run(result.host, result.pid, result.version, job.attemptsStarted, key);
-        progress.stored++;
+        // complete() itself also leaves a job that is done alone (false), the check above spares the decoding.
+        if (store.complete(key, result.output, { host: result.host })) {
+          ranAt.run(result.host, result.pid, result.version, job.attemptsStarted, key);
+          progress.stored++;
+        } else {
+          progress.alreadyStored++;
+        }
       } else {
         // A job retried after a final failure (submit --retry-failed) may complete later: 'failed' is
         // replaced by 'done' then, never the other way.
