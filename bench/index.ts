@@ -8,6 +8,7 @@ import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
 import { machineLine } from './machine.js';
 import { runStructuredBench } from './structured.js';
+import { runQueueBench } from './queue.js';
 import { runSweepBench } from './sweep.js';
 import { runTrainingBench } from './training.js';
 
@@ -30,8 +31,9 @@ log('\n== Figures 1-2 at the paper\'s scale (nntk reproduce) ==');
 const figures = await runFiguresBench(log);
 log('\n== Sweeps: runner and store overhead, throughput, workers ==');
 const sweep = await runSweepBench(log);
+const queue = await runQueueBench(log);
 
 const out = new URL('./out/', import.meta.url);
 mkdirSync(out, { recursive: true });
-writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures, sweep }, null, 2));
+writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures, sweep, queue }, null, 2));
 writeFileSync(new URL('results.txt', out), `${lines.join('\n')}\n`);
