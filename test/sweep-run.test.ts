@@ -169,6 +169,16 @@ describe('nntk sweep run', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/bad\.yaml:2:\d+: jobs\[0\]\.width: must be integer \(got 8\.5\)/);
     expect(nntk(['sweep', 'run', good, '--shard', '2/2']).status).toBe(2);
+    // --job-timeout: the endless job fails with its reason, its thread is replaced, the others finish.
+    const slow = join(scratch, 'slow.yaml');
+    writeFileSync(slow, 'jobs:\n  - { experiment: train, method: gd, width: 2000, iterations: 100000000 }\n  - { experiment: one-step, width: 8, gamma: 0.1, limit: none }\n  - { experiment: one-step, width: 9, gamma: 0.1, limit: none }\n');
+    const timed = nntk(['sweep', 'run', slow, '--db', join(scratch, 'slow.sqlite'), '--job-timeout', '1', '--workers', '2', '-q', '--json']);
+    expect(timed.status).toBe(1);
+    expect(timed.stderr).not.toMatch(/terminate|Aborted|core dumped/);
+    expect(JSON.parse(timed.stdout)).toMatchObject({ done: 3, failed: 1 });
+    const jobs = rows(join(scratch, 'slow.sqlite'), 'jobs', 'key');
+    expect(jobs.filter((j) => j.status === 'done')).toHaveLength(2);
+    expect(jobs.find((j) => j.status === 'failed')!.error).toBe('timeout: the job ran longer than --job-timeout 1 s');
     const schema = nntk(['sweep', 'schema']);
     expect(schema.status).toBe(0);
     expect(JSON.parse(schema.stdout).title).toBe('nntk sweep spec');
