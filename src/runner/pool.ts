@@ -144,8 +144,9 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
       workerData: { threads: threadsPerWorker },
       ...(o.resourceLimits ? { resourceLimits: o.resourceLimits } : {}),
     });
-    // A thread that fails while it holds no job (an error thrown late by a job that already answered)
-    // is replaced by piscina; its 'error' event must not take the whole sweep down.
+    // Piscina emits 'error' for a thread that fails while it holds no job (it replaces the thread); with
+    // no listener that event would throw in this process and end the sweep. (Rare: an idle piscina
+    // thread blocks in Atomics.wait and runs no callbacks left behind by its last job.)
     pool.on('error', () => {});
     const stop = new AbortController();
     const stopped = once(stop.signal, 'abort');
