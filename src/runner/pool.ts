@@ -155,8 +155,15 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
       stop.abort();
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    /** Runs one job; resolves when its lane may take the next one. */
-    const runOne = async (record: JobRecord) => {
+    type Outcome = { record: JobRecord; seconds: number } & (
+      | { answer: WorkerAnswer }
+      | { thrown: unknown; timedOut: boolean; terminated: Promise<unknown> | null }
+    );
+    let next = 0;
+    /** Claims the next job and sends it to the pool; null when there is none (or the run stops). */
+    const dispatch = (): Promise<Outcome> | null => {
+      if (aborted || next >= todo.length) return null;
+      const record = todo[next++]!;
       const timer = o.jobTimeoutSeconds !== undefined ? new AbortController() : null;
       const signal = timer ? AbortSignal.any([stop.signal, timer.signal]) : stop.signal;
       // The thread a timeout terminated, until it has exited (see above).
@@ -170,25 +177,31 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
       }, o.jobTimeoutSeconds! * 1000);
       const t0 = performance.now();
       store.claim([record.key]);
-      try {
-        const answer = await pool.run(record.params, { signal });
-        if (answer.ok) store.complete(record.key, answer.output);
+      const seconds = () => (performance.now() - t0) / 1000;
+      return pool.run(record.params, { signal }).then(
+        (answer): Outcome => ({ record, seconds: seconds(), answer }),
+        (thrown: unknown): Outcome => ({ record, seconds: seconds(), thrown, timedOut: timer?.signal.aborted === true, terminated }),
+      ).finally(() => timeout && clearTimeout(timeout));
+    };
+    /** Commits a job's outcome (its own transaction) and reports progress. */
+    const commit = (out: Outcome) => {
+      const { record } = out;
+      if ('answer' in out) {
+        if (out.answer.ok) store.complete(record.key, out.answer.output);
         else {
-          store.fail(record.key, answer.error, answer.seconds);
+          store.fail(record.key, out.answer.error, out.answer.seconds);
           progress.failed++;
-          progress.lastError = answer.error;
+          progress.lastError = out.answer.error;
         }
-      } catch (e) {
+      } else {
         if (stop.signal.aborted) {
           store.release(record.key);
           return;
         }
-        const error = failureOf(e, timer?.signal.aborted === true, o.jobTimeoutSeconds);
-        store.fail(record.key, error, (performance.now() - t0) / 1000);
+        const error = failureOf(out.thrown, out.timedOut, o.jobTimeoutSeconds);
+        store.fail(record.key, error, out.seconds);
         progress.failed++;
         progress.lastError = error;
-      } finally {
-        if (timeout) clearTimeout(timeout);
       }
       progress.done++;
       doneCost += cost(record);
@@ -197,13 +210,22 @@ export async function runJobs(store: ResultsStore, keys: readonly string[], o: R
       progress.jobsPerMinute = (60 * (progress.done - skipped)) / elapsed;
       progress.etaSeconds = doneCost > startCost ? (elapsed / (doneCost - startCost)) * (totalCost - doneCost) : null;
       o.onProgress?.({ ...progress });
-      if (terminated) await Promise.race([terminated, stopped]);
     };
-    // `workers` lanes, each taking the next job when its last one is done: a job is claimed only when a
-    // thread is free for it.
-    let next = 0;
+    // `workers` lanes, each running one job at a time: a job is claimed only when a thread is free for
+    // it. When a job comes back its lane dispatches the next one first and commits the result after, so
+    // the thread does not wait for the store (each result is still committed in its own transaction).
     const lane = async () => {
-      while (!aborted && next < todo.length) await runOne(todo[next++]!);
+      let running = dispatch();
+      while (running) {
+        const out = await running;
+        const terminated = 'terminated' in out ? out.terminated : null;
+        running = terminated ? null : dispatch();
+        commit(out);
+        if (terminated) {
+          await Promise.race([terminated, stopped]);
+          running = dispatch();
+        }
+      }
     };
     try {
       await Promise.all(Array.from({ length: workers }, lane));
