@@ -49,6 +49,41 @@ async function machineScaling(): Promise<number> {
   return (2 * one) / two;
 }
 
+/**
+ * What these very jobs give on two threads without any runner or store: executeJob in a loop on 1 and on
+ * 2 plain worker threads (each thread's start and first job left out), jobs per second. On a machine
+ * whose two threads share caches or a core (a hyperthreaded or shared VM) BLAS-bound jobs scale less
+ * than pure JavaScript does, and this is the ceiling for the runner's ratio.
+ */
+async function directScaling(jobs: readonly unknown[]): Promise<{ one: number; two: number; ratio: number }> {
+  const execute = new URL('../dist/experiments/execute.js', import.meta.url).href;
+  const threads = new URL('../dist/threads.js', import.meta.url).href;
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      const { executeJob, JobContext } = await import(${JSON.stringify(execute)});
+      (await import(${JSON.stringify(threads)})).setThreads(1);
+      const context = new JobContext();
+      await executeJob(workerData.jobs[0], context);
+      parentPort.postMessage('ready');
+      parentPort.once('message', async () => {
+        const t = performance.now();
+        for (const job of workerData.jobs) await executeJob(job, context);
+        parentPort.postMessage((performance.now() - t) / 1000);
+      });
+    })();`;
+  const run = async (n: number) => {
+    const share = (k: number) => jobs.filter((_, i) => i % n === k);
+    const workers = Array.from({ length: n }, (_, k) => new Worker(code, { eval: true, workerData: { jobs: share(k) } }));
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+    const seconds = await Promise.all(workers.map((w) => new Promise<number>((r) => { w.once('message', r); w.postMessage('go'); })));
+    await Promise.all(workers.map((w) => w.terminate()));
+    return jobs.length / Math.max(...seconds);
+  };
+  const one = await run(1);
+  const two = await run(2);
+  return { one, two, ratio: two / one };
+}
+
 export async function runSweepBench(log: (line: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'nntk-bench-sweep-'));
   try {
@@ -83,15 +118,20 @@ export async function runSweepBench(log: (line: string) => void) {
       return { total, rate: (M - 1) / steady, start: (at[1]! - t) / 1000 };
     };
     const before = await machineScaling();
+    const direct1 = await directScaling(planOf(small(M, 2 * M)).jobs);
     const w1 = await timed(1, 0);
     const w2 = await timed(2, M);
+    const direct2 = await directScaling(planOf(small(M, 3 * M)).jobs);
     const after = await machineScaling();
     const speedup = w2.rate / w1.rate;
     const machine = Math.max(before, after);
+    const ceiling = direct1.ratio > direct2.ratio ? direct1 : direct2;
     log(`(c) ${M} small jobs (${(1000 / w1.rate).toFixed(1)} ms each on 1 worker): 1 worker ${w1.rate.toFixed(0)} jobs/s (${w1.total.toFixed(2)} s in all), ` +
       `2 workers ${w2.rate.toFixed(0)} jobs/s (${w2.total.toFixed(2)} s; first result after ${w2.start.toFixed(2)} s): ${speedup.toFixed(2)}x (goal >= 1.8) ${speedup >= 1.8 ? 'ok' : 'MISSED'}; ` +
-      `this machine gives two threads of pure JavaScript ${machine.toFixed(2)}x, so the runner keeps ${((100 * speedup) / machine).toFixed(0)}% of what the cores allow`);
-    return { directMsPerJob: (direct * 1000) / N, sweepMsPerJob: (viaSweep * 1000) / N, overheadMs, tinyJobsPerMinute: perMinute, oneWorker: w1, twoWorkers: w2, speedup, machineScaling: machine, jobs: one.done };
+      `this machine gives two threads of pure JavaScript ${machine.toFixed(2)}x`);
+    log(`    the same jobs through executeJob on plain threads, no runner or store: 1 thread ${ceiling.one.toFixed(0)} jobs/s, 2 threads ${ceiling.two.toFixed(0)} jobs/s: ${ceiling.ratio.toFixed(2)}x, ` +
+      `the ceiling here; the runner keeps ${((100 * speedup) / ceiling.ratio).toFixed(0)}% of it (2 workers: ${((100 * w2.rate) / ceiling.two).toFixed(0)}% of the plain threads' rate)`);
+    return { directMsPerJob: (direct * 1000) / N, sweepMsPerJob: (viaSweep * 1000) / N, overheadMs, tinyJobsPerMinute: perMinute, oneWorker: w1, twoWorkers: w2, speedup, machineScaling: machine, directScaling: ceiling, jobs: one.done };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -126,6 +126,14 @@ export class ResultsStore {
     this.db.close();
   }
 
+  /** Statements run once per job (claim, complete, release, fail): each is prepared once per store. */
+  private readonly prepared = new Map<string, Database.Statement>();
+  private statement(sql: string): Database.Statement {
+    let s = this.prepared.get(sql);
+    if (!s) this.prepared.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   /**
    * Jobs left 'running' on this host by a process that has exited go back to 'pending', except one whose
    * process has died `maxAttempts` times while running it: that one is marked failed, so that a job that
@@ -151,7 +159,7 @@ export class ResultsStore {
 
   /** A job this process holds goes back to 'pending' (an interrupted run), its attempt not counted. */
   release(key: string): void {
-    this.db.prepare("UPDATE jobs SET status = 'pending', pid = NULL, attempts = max(attempts - 1, 0) WHERE key = ? AND status = 'running' AND pid = ?").run(key, process.pid);
+    this.statement("UPDATE jobs SET status = 'pending', pid = NULL, attempts = max(attempts - 1, 0) WHERE key = ? AND status = 'running' AND pid = ?").run(key, process.pid);
   }
 
   /** Adds the jobs that are not in the store yet (as 'pending'); returns every job's key. */
@@ -184,11 +192,13 @@ export class ResultsStore {
 
   /** Marks the jobs as held by this process ('running' on this host and pid). */
   claim(keys: readonly string[]): void {
-    const update = this.db.prepare(
+    const update = this.statement(
       "UPDATE jobs SET status = 'running', attempts = attempts + 1, host = ?, pid = ?, version = ?, started_at = ? WHERE key = ?",
     );
     const at = now();
-    this.db.transaction(() => keys.forEach((key) => update.run(this.host, process.pid, this.version, at, key)))();
+    // One key (the runner claims each job as it dispatches it): one statement, its own transaction.
+    if (keys.length === 1) update.run(this.host, process.pid, this.version, at, keys[0]);
+    else this.db.transaction(() => keys.forEach((key) => update.run(this.host, process.pid, this.version, at, key)))();
   }
 
   /**
@@ -196,15 +206,15 @@ export class ResultsStore {
    * it is and false is returned (a second collector, a retried message), true when this call recorded it.
    */
   complete(key: string, out: JobOutput, where: { host?: string } = {}): boolean {
-    const spectrum = this.db.prepare('INSERT OR REPLACE INTO spectra (job_key, kernel, source, gamma, idx, value) VALUES (?, ?, ?, ?, ?, ?)');
-    const status = this.db.prepare('SELECT status FROM jobs WHERE key = ?');
-    const trial = this.db.prepare(
+    const spectrum = this.statement('INSERT OR REPLACE INTO spectra (job_key, kernel, source, gamma, idx, value) VALUES (?, ?, ?, ?, ?, ?)');
+    const status = this.statement('SELECT status FROM jobs WHERE key = ?');
+    const trial = this.statement(
       `INSERT OR REPLACE INTO trials (job_key, ${TRIAL_COLUMNS.join(', ')}) VALUES (?, ${TRIAL_COLUMNS.map(() => '?').join(', ')})`,
     );
-    const training = this.db.prepare(
+    const training = this.statement(
       'INSERT OR REPLACE INTO training (job_key, method, seed, iteration, loss, seconds, lambda, components, modes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const done = this.db.prepare(
+    const done = this.statement(
       "UPDATE jobs SET status = 'done', metrics = ?, error = NULL, seconds = ?, finished_at = ?, host = ?, version = ? WHERE key = ?",
     );
     return this.db.transaction(() => {
@@ -222,7 +232,7 @@ export class ResultsStore {
   }
 
   fail(key: string, error: string, seconds: number): void {
-    this.db.prepare("UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ? WHERE key = ?").run(error, seconds, now(), key);
+    this.statement("UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ? WHERE key = ?").run(error, seconds, now(), key);
   }
 
   /** Remembers what a run asked for, so that `nntk report` can redraw exactly that run. */
