@@ -78,6 +78,42 @@ export interface NativeSpectrum {
   bisectionSteps: number;
 }
 
+/** What the spectrum entry point is asked for (native/addon/spectrum_glue.cpp reads every field). */
+export interface NativeSpectrumRequest {
+  curvature: CurvatureName;
+  lambda: number;
+  memoryLimitBytes: number;
+  smallest: number;
+  largest: number;
+  eigenvectors: boolean;
+  frobenius: boolean;
+  inertia: boolean;
+  edges: Float64Array;
+  bins: number;
+  probes: number;
+  lanczosSteps: number;
+  seed: number;
+}
+export interface NativeSpectrumResult {
+  inertia?: Inertia;
+  smallest: Float64Array;
+  largest: Float64Array;
+  smallestVectors: Float64Array[];
+  largestVectors: Float64Array[];
+  smallestResiduals: Float64Array;
+  largestResiduals: Float64Array;
+  trace: number;
+  frobeniusNorm?: number;
+  edges: Float64Array;
+  counts: Float64Array;
+  densityNodes: Float64Array;
+  densityWeights: Float64Array;
+  densityCounts: Float64Array;
+  passes: number;
+  products: number;
+  method: string;
+}
+
 export interface NativeOneStepGrid {
   f0: Float64Array;
   ntk?: Float64Array;
@@ -131,6 +167,8 @@ export interface Addon {
   nntkGram(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<Float64Array>;
   curvatureSpectrumSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeSpectrum;
   curvatureSpectrum(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<NativeSpectrum>;
+  spectrumSync(net: NativeNet, data: NativeData, request: NativeSpectrumRequest): NativeSpectrumResult;
+  spectrum(net: NativeNet, data: NativeData, request: NativeSpectrumRequest): Promise<NativeSpectrumResult>;
   train(
     net: NativeNet,
     data: NativeData,

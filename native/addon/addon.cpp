@@ -11,6 +11,7 @@
 #include "eigen_glue.hpp"
 #include "limit_glue.hpp"
 #include "one_step_glue.hpp"
+#include "spectrum_glue.hpp"
 #include "train_glue.hpp"
 #include "core/blas_bench.hpp"
 #include "core/blas_threads.hpp"
@@ -227,6 +228,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   registerTraining(env, exports);
   registerOneStepGrid(env, exports);
   registerEigen(env, exports);
+  registerSpectrum(env, exports);
   return exports;
 }
 

@@ -11,7 +11,7 @@
 namespace nntk {
 
 // Streams used by the initialization; each parameter family draws from its own.
-enum class Stream : std::uint32_t { Weights = 1, Biases = 2, OutputWeights = 3 };
+enum class Stream : std::uint32_t { Weights = 1, Biases = 2, OutputWeights = 3, SpectrumProbes = 4 };
 
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key);
 
