@@ -197,8 +197,8 @@ void CurvatureOperator::toRotated(const double* params, double* rotated) const {
   }
 }
 
-void CurvatureOperator::apply(const double* v, double* out) const {
-  // u = J v / M, summed per thread and then in thread order.
+void CurvatureOperator::jacobianTimes(const double* v, double* result) const {
+  // Summed per thread and then in thread order.
   std::vector<std::vector<double>> partial(threads_, std::vector<double>(M_, 0.0));
   parallelFor(N_, threads_, [&](std::size_t begin, std::size_t end, std::size_t t) {
     NeuronScratch s(net_, data_);
@@ -213,9 +213,15 @@ void CurvatureOperator::apply(const double* v, double* out) const {
       }
     }
   });
-  std::vector<double> u(M_, 0.0);
+  std::fill(result, result + M_, 0.0);
   for (const auto& p : partial)
-    for (std::size_t m = 0; m < M_; ++m) u[m] += p[m] / static_cast<double>(M_);
+    for (std::size_t m = 0; m < M_; ++m) result[m] += p[m];
+}
+
+void CurvatureOperator::apply(const double* v, double* out) const {
+  std::vector<double> u(M_);
+  jacobianTimes(v, u.data());
+  for (double& x : u) x /= static_cast<double>(M_);
   // out_i = J_i^T u + (D_i + lambda I) v_i,  (D_i + lambda I) v_i = Q_i diag(theta_i) Q_i^T v_i.
   parallelFor(N_, threads_, [&](std::size_t begin, std::size_t end, std::size_t) {
     NeuronScratch s(net_, data_);

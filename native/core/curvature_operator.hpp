@@ -42,6 +42,8 @@ class CurvatureOperator {
   // Rotated coordinates to parameters and back: v_i = Q_i u_i, u_i = Q_i^T v_i (in place allowed).
   void toParameters(const double* rotated, double* params) const;
   void toRotated(const double* params, double* rotated) const;
+  // u = J v (M values) for v in parameter coordinates.
+  void jacobianTimes(const double* v, double* u) const;
   // out = (C + lambda I) v in parameter coordinates: two streamed passes (u = J v, then J^T u / M + Bd v).
   void apply(const double* v, double* out) const;
 

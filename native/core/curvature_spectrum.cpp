@@ -97,11 +97,17 @@ class SpectrumSolver {
     const SymmetricEigenResult e = symmetricEigen(fullFromLower(T.data(), P_, 1.0).data(), P_);
     for (std::size_t l = 0; l < std::min(request_.smallest, P_); ++l) {
       out_.smallest.push_back(e.values[l]);
-      if (request_.eigenvectors) out_.smallestVectors.push_back(column(e, P_, l));
+      if (request_.eigenvectors) {
+        std::vector<double> u = column(e, P_, l);
+        out_.smallestVectors.push_back(finishVector(u));
+      }
     }
     for (std::size_t l = 0; l < std::min(request_.largest, P_); ++l) {
       out_.largest.push_back(e.values[P_ - 1 - l]);
-      if (request_.eigenvectors) out_.largestVectors.push_back(column(e, P_, P_ - 1 - l));
+      if (request_.eigenvectors) {
+        std::vector<double> u = column(e, P_, P_ - 1 - l);
+        out_.largestVectors.push_back(finishVector(u));
+      }
     }
   }
 
@@ -122,8 +128,11 @@ class SpectrumSolver {
     for (std::size_t k = 0; k < keepNull; ++k) values.emplace_back(lambda, M_);
     std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::vector<double>> nullVectors;
+    // J^T y / |J^T y| loses about sqrt(w_max / w) of its digits; below 1e-10 w_max the direction is numerically in
+    // the null space of J (its eigenvalue is lambda to 1e-10 of the radius) and is taken from there instead.
+    const double wmax = std::max(e.values.back(), 0.0);
     auto vectorOf = [&](std::size_t source) {
-      if (source < M_) {
+      if (source < M_ && e.values[source] > 1e-10 * wmax) {
         std::vector<double> y(M_);
         for (std::size_t a = 0; a < M_; ++a) y[a] = e.vectors[a * M_ + source];
         std::vector<double> u(P_);
@@ -215,30 +224,32 @@ class SpectrumSolver {
     return v;
   }
 
-  // A unit vector orthogonal to the row space of J and to `others`: e_p - J^T (J J^T)^+ J e_p, re-orthogonalized.
+  // A unit vector orthogonal to the row space of J and to `others` (Gauss-Newton, where Q = I): e_p minus its
+  // projection J^T (J J^T)^+ J e_p, the projection repeated (iterative refinement: J J^T can be ill-conditioned).
   std::vector<double> nullSpaceVector(const SymmetricEigenResult& e, const std::vector<std::vector<double>>& others) {
     const double wmax = std::max(e.values.back(), 0.0);
+    std::vector<double> Ju(M_), z(M_), back(P_);
     for (std::size_t p = others.size(); p < P_; ++p) {
       std::vector<double> u(P_, 0.0);
       u[p] = 1.0;
-      const std::vector<double> kp = op_.columns({p});  // J e_p (Gauss-Newton: Q = I)
-      // z = (J J^T)^+ J e_p = V diag(1 / (M w)) V^T k_p over the numerically nonzero w.
-      std::vector<double> z(M_, 0.0);
-      for (std::size_t c = 0; c < M_; ++c) {
-        if (!(e.values[c] > 1e-13 * wmax)) continue;
-        double proj = 0;
-        for (std::size_t a = 0; a < M_; ++a) proj += e.vectors[a * M_ + c] * kp[a];
-        for (std::size_t a = 0; a < M_; ++a) z[a] += e.vectors[a * M_ + c] * proj / (static_cast<double>(M_) * e.values[c]);
-      }
-      std::vector<double> back(P_);
-      op_.projectRows(z.data(), [](std::size_t, double) { return 1.0; }, back.data());
-      for (std::size_t q = 0; q < P_; ++q) u[q] -= back[q];
-      for (int pass = 0; pass < 2; ++pass)
+      for (int pass = 0; pass < 3; ++pass) {
+        op_.jacobianTimes(u.data(), Ju.data());
+        // z = (J J^T)^+ J u = V diag(1 / (M w)) V^T J u over the numerically nonzero w of J J^T / M.
+        std::fill(z.begin(), z.end(), 0.0);
+        for (std::size_t c = 0; c < M_; ++c) {
+          if (!(e.values[c] > 1e-13 * wmax)) continue;
+          double proj = 0;
+          for (std::size_t a = 0; a < M_; ++a) proj += e.vectors[a * M_ + c] * Ju[a];
+          for (std::size_t a = 0; a < M_; ++a) z[a] += e.vectors[a * M_ + c] * proj / (static_cast<double>(M_) * e.values[c]);
+        }
+        op_.projectRows(z.data(), [](std::size_t, double) { return 1.0; }, back.data());
+        for (std::size_t q = 0; q < P_; ++q) u[q] -= back[q];
         for (const auto& o : others) {
           double c = 0;
           for (std::size_t q = 0; q < P_; ++q) c += u[q] * o[q];
           for (std::size_t q = 0; q < P_; ++q) u[q] -= c * o[q];
         }
+      }
       const double n = norm(u);
       if (n > 1e-8) {
         for (double& v : u) v /= n;
