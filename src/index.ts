@@ -21,6 +21,9 @@ export {
   curvatureSpectrumSync,
   type CurvatureSpectrum,
   type CurvatureSpectrumOptions,
+  type SpectrumDensityOptions,
+  type SpectrumHistogramOptions,
+  type SpectrumMethod,
 } from './spectrum.js';
 export {
   ntkGram,
@@ -51,6 +54,22 @@ export {
   type OneStepGridPoint,
   type OneStepGridResult,
 } from './one-step.js';
+export {
+  ntkCross,
+  ntkCrossSync,
+  nntkCross,
+  nntkCrossSync,
+  LinearizedPredictor,
+  linearizedPredictor,
+  type CrossKernel,
+  type NtkCrossOptions,
+  type NntkCrossOptions,
+  type KernelPredictorInit,
+  type LinearizedPredictorOptions,
+  type Prediction,
+  type PredictorMethod,
+  type PredictorTime,
+} from './predict.js';
 export { linearizedTrajectory, oneStepLoss, relativeFrobeniusError, type OneStepLoss } from './function-space.js';
 export {
   fitExponentialRate,

@@ -167,6 +167,10 @@ export interface Addon {
   nntkGram(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<Float64Array>;
   curvatureSpectrumSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeSpectrum;
   curvatureSpectrum(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<NativeSpectrum>;
+  ntkCrossSync(net: NativeNet, data: NativeData, test: Float64Array): { cross: Float64Array; diagonal: Float64Array };
+  ntkCross(net: NativeNet, data: NativeData, test: Float64Array): Promise<{ cross: Float64Array; diagonal: Float64Array }>;
+  nntkCrossSync(net: NativeNet, data: NativeData, test: Float64Array, request: NativeStepRequest): { cross: Float64Array; diagonal: Float64Array };
+  nntkCross(net: NativeNet, data: NativeData, test: Float64Array, request: NativeStepRequest): Promise<{ cross: Float64Array; diagonal: Float64Array }>;
   spectrumSync(net: NativeNet, data: NativeData, request: NativeSpectrumRequest): NativeSpectrumResult;
   spectrum(net: NativeNet, data: NativeData, request: NativeSpectrumRequest): Promise<NativeSpectrumResult>;
   train(

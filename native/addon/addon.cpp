@@ -12,6 +12,7 @@
 #include "limit_glue.hpp"
 #include "one_step_glue.hpp"
 #include "spectrum_glue.hpp"
+#include "cross_glue.hpp"
 #include "train_glue.hpp"
 #include "core/blas_bench.hpp"
 #include "core/blas_threads.hpp"
@@ -229,6 +230,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   registerOneStepGrid(env, exports);
   registerEigen(env, exports);
   registerSpectrum(env, exports);
+  registerCrossKernels(env, exports);
   return exports;
 }
 

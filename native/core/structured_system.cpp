@@ -1,5 +1,7 @@
 #include "structured_system.hpp"
 
+#include <cblas.h>
+
 #include "norms.hpp"
 
 #include <algorithm>
@@ -470,6 +472,101 @@ void StructuredSystem::nntkGram(double* out) {
       const double v = 0.5 * (X[a + b * n] + X[b + a * n]);
       out[a * M + b] = (a == b ? 1.0 : 0.0) - Md * v;
     }
+}
+
+// J_t (C + lambda I)^-1 J^T / M = H_t (C_cap^-1)[:, :M] with H_t = J_t Bd'^-1 [J^T, W] (MATH.md section 5,
+// "Predictions"; the Woodbury form of the header with U = [J^T, W]); the test diagonal
+// (J_t Bd'^-1 J_t^T - H_t C_cap^-1 H_t^T)_tt / M. The deflated directions are those of the training system.
+CrossKernel StructuredSystem::crossKernel(const DataView& test) {
+  const std::size_t M = M_, q = q_, Mt = test.size, k = capacitance0_.flagged.size(), n = capacitance0_.order;
+  const bool newton = curvature_ == Curvature::Newton;
+  const auto& flagged = capacitance0_.flagged;
+  const std::size_t T = threads();
+  std::vector<CrossAccumulator> acc;
+  for (std::size_t t = 0; t < T; ++t) acc.emplace_back(Mt, M, crossChunk(Mt, M, kNeuronsPerTask * q));
+  std::vector<std::vector<double>> diag(T, std::vector<double>(Mt, 0.0));
+  Buffer Ht(Mt * n, kDataAdvice);  // column-major Mt x n: the first M columns are filled from acc below
+  Ht.fill(0.0);
+  {
+    const BlasScope scope(BlasMode::SingleThreaded);
+    parallelFor(N_, T, [&](std::size_t begin, std::size_t end, std::size_t t) {
+      Scratch s(net_, data_, newton);
+      NeuronValues probe(net_, test);
+      std::vector<double> Jt(Mt * q), kt(Mt), kk(M);
+      auto it = std::lower_bound(flagged.begin(), flagged.end(), begin,
+                                 [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
+      for (std::size_t i = begin; i < end; ++i) {
+        const double* Qi = prepareNeuron(s, i, false);
+        s.values.jacobian(s.J.data(), M);
+        probe.evaluate(i, Order::First);
+        probe.jacobian(Jt.data(), Mt);
+        for (std::size_t a = 0; a < q; ++a) {
+          // k = J_i Q_i e_a and kt = J_t,i Q_i e_a (Gauss-Newton: Q_i = I).
+          for (std::size_t m = 0; m < M; ++m) kk[m] = Qi ? 0.0 : s.J[a * M + m];
+          for (std::size_t m = 0; m < Mt; ++m) kt[m] = Qi ? 0.0 : Jt[a * Mt + m];
+          if (Qi) {
+            for (std::size_t b = 0; b < q; ++b) {
+              const double w = Qi[b * q + a];
+              for (std::size_t m = 0; m < M; ++m) kk[m] += w * s.J[b * M + m];
+              for (std::size_t m = 0; m < Mt; ++m) kt[m] += w * Jt[b * Mt + m];
+            }
+          }
+          double gap = theta_[i * q + a];
+          if (it != flagged.end() && it->neuron == i && it->index == a) {
+            gap = it->shifted;
+            double* col = Ht.data() + (M + static_cast<std::size_t>(it - flagged.begin())) * Mt;
+            for (std::size_t m = 0; m < Mt; ++m) col[m] = kt[m] / gap;
+            ++it;
+          }
+          double *pa = nullptr, *pb = nullptr;
+          acc[t].next(pa, pb);
+          for (std::size_t m = 0; m < Mt; ++m) {
+            pa[m] = kt[m] / gap;
+            diag[t][m] += kt[m] * kt[m] / gap;
+          }
+          std::copy(kk.begin(), kk.end(), pb);
+        }
+      }
+      acc[t].flush();
+    });
+  }
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t c = 0; c < Mt * M; ++c) Ht[c] += acc[t].sum()[c];
+  requireFinite(Ht.data(), Ht.size(), "cross kernel");
+
+  const BlasScope blas(BlasMode::Pool);
+  Buffer C(capacitance0_.C.size(), kDataAdvice);
+  std::copy(capacitance0_.C.data(), capacitance0_.C.data() + C.size(), C.data());
+  const LdltFactor factor(C.data(), n);
+  if (factor.singular())
+    throw Failure(ErrorCode::Singular, "C + lambda I is singular to working precision (lambda = " + formatNumber(lambda_) +
+                                    "); increase the regularization (gamma or lambda)");
+  // X = C_cap^-1 [I_M; 0], then cross = H_t X; Y = C_cap^-1 H_t^T for the diagonal.
+  Buffer X(n * M, kDataAdvice);
+  X.fill(0.0);
+  for (std::size_t a = 0; a < M; ++a) X[a + a * n] = 1.0;
+  factor.solve(X.data(), M);
+  Buffer Y(n * Mt, kDataAdvice);
+  for (std::size_t r = 0; r < Mt; ++r)
+    for (std::size_t j = 0; j < n; ++j) Y[j + r * n] = Ht[r + j * Mt];
+  factor.solve(Y.data(), Mt);
+  Buffer cross(Mt * M, kDataAdvice);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(Mt), static_cast<int>(M), static_cast<int>(n), 1.0,
+              Ht.data(), static_cast<int>(Mt), X.data(), static_cast<int>(n), 0.0, cross.data(), static_cast<int>(Mt));
+  CrossKernel out{Mt, M, std::vector<double>(Mt * M), std::vector<double>(Mt, 0.0)};
+  for (std::size_t r = 0; r < Mt; ++r)
+    for (std::size_t c = 0; c < M; ++c) out.cross[r * M + c] = cross[r + c * Mt];
+  for (std::size_t r = 0; r < Mt; ++r) {
+    double d = 0;
+    for (std::size_t t = 0; t < T; ++t) d += diag[t][r];
+    double correction = 0;
+    for (std::size_t j = 0; j < n; ++j) correction += Ht[r + j * Mt] * Y[j + r * n];
+    out.diagonal[r] = (d - correction) / static_cast<double>(M);
+  }
+  requireFinite(out.cross.data(), out.cross.size(), "cross NNTK");
+  requireFinite(out.diagonal.data(), out.diagonal.size(), "NNTK test diagonal");
+  (void)k;
+  return out;
 }
 
 }  // namespace nntk

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "buffer.hpp"
+#include "cross_kernels.hpp"
 #include "model.hpp"
 #include "step.hpp"
 
@@ -64,6 +65,8 @@ class StructuredSystem {
   ExtremalSpectrum extremal();
   // NNTK = J (C + lambda I)^-1 J^T / M = I - M [C_cap^-1]_11  (M x M, MATH.md section 5).
   void nntkGram(double* out);
+  // The NNTK between test points and the training points, and its test diagonal (cross_kernels.hpp).
+  CrossKernel crossKernel(const DataView& test);
   std::size_t deflatedDirections() const { return capacitance0_.flagged.size(); }
 
   struct Flagged {
