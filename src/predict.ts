@@ -20,7 +20,7 @@ import { requireNet, type TwoLayerNet } from './model.js';
 import { native } from './native.js';
 import { nntkGram, ntkGram, symmetricEigen } from './kernels.js';
 import { type Curvature, nativeRequest, options, problem, type Regularization, resolveLambda, systemRequest } from './request.js';
-import { invalid, isPlainObject, requireFiniteArray, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
+import { copyOf, invalid, isPlainObject, requireFiniteArray, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
 export interface CrossKernel {
   /** Mt x M, row-major: the kernel between each test point (row) and each training point. */
@@ -119,7 +119,7 @@ export class LinearizedPredictor {
   constructor(init: KernelPredictorInit) {
     if (!isPlainObject(init)) throw invalid('E_ARGUMENT', 'predictor', 'an object { kernel, y, f0, cross?, f0Test?, alpha?, time? }', init);
     requireKnownKeys(init, 'predictor', ['kernel', 'y', 'f0', 'cross', 'f0Test', 'alpha', 'time']);
-    const y = Float64Array.from(requireFiniteArray(init.y, 'y'));
+    const y = copyOf(requireFiniteArray(init.y, 'y'));
     const M = y.length;
     if (M === 0) throw new NntkError('E_SHAPE', 'y is empty; a predictor needs at least one training point');
     const f0 = requireFiniteArray(init.f0, 'f0', M);
@@ -140,7 +140,7 @@ export class LinearizedPredictor {
       throw new NntkError('E_ARGUMENT', 'give both cross and f0Test, or neither');
     }
     if (init.cross !== undefined) {
-      const f0Test = Float64Array.from(requireFiniteArray(init.f0Test, 'f0Test'));
+      const f0Test = copyOf(requireFiniteArray(init.f0Test, 'f0Test'));
       const Mt = f0Test.length;
       const cross = requireFiniteArray(init.cross, 'cross', Mt * M);
       const W = new Float64Array(Mt * M);
@@ -193,14 +193,18 @@ export class LinearizedPredictor {
       for (let k = 0; k < M; k++) s += V[m * M + k]! * decay[k]! * a[k]!;
       train[m] = this.#y[m]! - s;
     }
+    const overflow = (where: string) =>
+      new NntkError('E_NONFINITE', `the prediction at ${where} overflows at t = ${time}; rescale y, f0 or the kernel`);
+    if (!train.every(Number.isFinite)) throw overflow('the training points');
     if (this.#W === undefined) return { train };
     const W = this.#W;
-    const test = Float64Array.from(this.#f0Test!);
+    const test = copyOf(this.#f0Test!);
     for (let r = 0; r < this.testSize; r++) {
       let s = 0;
       for (let k = 0; k < M; k++) s += W[r * M + k]! * phi[k]! * a[k]!;
       test[r]! += s;
     }
+    if (!test.every(Number.isFinite)) throw overflow('the test points');
     return { train, test };
   }
 

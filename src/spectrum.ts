@@ -53,9 +53,9 @@ export interface CurvatureSpectrumOptions {
   memoryLimitBytes?: number;
   /** Default 'secular'. 'bisection' returns only the two extremes and the inertia. */
   method?: SpectrumMethod;
-  /** How many of the smallest eigenvalues (default 1, at most 256). */
+  /** How many of the smallest eigenvalues (default 1; 1 to 256). */
   smallest?: number;
-  /** How many of the largest eigenvalues (default 1, at most 256). */
+  /** How many of the largest eigenvalues (default 1; 1 to 256). */
   largest?: number;
   /** Unit eigenvectors of those eigenvalues, in the flat neuron-major parameter order (default false). */
   eigenvectors?: boolean;
@@ -70,6 +70,7 @@ export interface CurvatureSpectrumOptions {
 export interface CurvatureSpectrum {
   /** Of C + lambda I. */
   inertia: Inertia;
+  /** smallest[0] and largest[0]. */
   minEigenvalue: number;
   maxEigenvalue: number;
   /** The absolute regularization used. */
@@ -80,13 +81,17 @@ export interface CurvatureSpectrum {
   smallest: Float64Array;
   /** Descending. */
   largest: Float64Array;
-  /** With eigenvectors: unit vectors (P values each) of smallest[k] and largest[k], and |(C + lambda I) u - mu u|. */
+  /**
+   * With eigenvectors: unit vectors (P values each) of smallest[k] and largest[k], and |(C + lambda I) u - mu u|.
+   * An eigenvalue found by counting (one not lifted above every block eigenvalue, or after ties) has an empty
+   * vector and residual -1.
+   */
   smallestVectors?: Float64Array[];
   largestVectors?: Float64Array[];
   smallestResiduals?: Float64Array;
   largestResiduals?: Float64Array;
-  /** Exact: sum of the block traces plus |J|_F^2 / M. */
-  trace: number;
+  /** Exact: sum of the block traces plus |J|_F^2 / M (absent for method 'bisection'). */
+  trace?: number;
   frobeniusNorm?: number;
   /** counts[b]: exact number of eigenvalues in [edges[b], edges[b + 1]); densityCounts[b]: SLQ's estimate of it. */
   histogram?: { edges: Float64Array; counts: Float64Array; densityCounts?: Float64Array };
@@ -156,8 +161,8 @@ function prepare(net: unknown, data: unknown, options: unknown): Prepared {
     return { kind: 'bisection', args: [s.nativeNet, s.nativeData, nativeRequest(s, 'extremal')], lambda: s.lambda };
   }
   const P = s.net.parameterCount;
-  const smallest = o.smallest === undefined ? 1 : requireInteger(o.smallest, 'smallest', 0, Math.min(MAX_WANTED, P));
-  const largest = o.largest === undefined ? 1 : requireInteger(o.largest, 'largest', 0, Math.min(MAX_WANTED, P));
+  const smallest = o.smallest === undefined ? 1 : requireInteger(o.smallest, 'smallest', 1, Math.min(MAX_WANTED, P));
+  const largest = o.largest === undefined ? 1 : requireInteger(o.largest, 'largest', 1, Math.min(MAX_WANTED, P));
   const eigenvectors = flag(o.eigenvectors, 'eigenvectors');
   if (eigenvectors && 8 * P * (smallest + largest + 4) > s.memoryLimitBytes) {
     throw new NntkError('E_TOO_LARGE', `${smallest + largest} eigenvectors of ${P} values exceed memoryLimitBytes; ask for fewer or raise memoryLimitBytes`);
@@ -186,8 +191,8 @@ function prepare(net: unknown, data: unknown, options: unknown): Prepared {
 function fromSecular(r: NativeSpectrumResult, lambda: number, wantVectors: boolean): CurvatureSpectrum {
   const out: CurvatureSpectrum = {
     inertia: r.inertia!,
-    minEigenvalue: r.smallest.length > 0 ? r.smallest[0]! : NaN,
-    maxEigenvalue: r.largest.length > 0 ? r.largest[0]! : NaN,
+    minEigenvalue: r.smallest[0]!,
+    maxEigenvalue: r.largest[0]!,
     lambda,
     bisectionSteps: 0,
     smallest: r.smallest,
@@ -219,7 +224,6 @@ function finish(p: Prepared, r: unknown): CurvatureSpectrum {
       lambda: p.lambda,
       smallest: Float64Array.of(b.minEigenvalue),
       largest: Float64Array.of(b.maxEigenvalue),
-      trace: NaN,
       passes: b.bisectionSteps + 1,
       products: 0,
       method: 'bisection',

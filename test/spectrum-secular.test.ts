@@ -89,7 +89,7 @@ describe('curvatureSpectrum (secular): against the dense eigen-decomposition', (
         let fro = 0;
         for (let a = 0; a < P; a++) trace += H[a * P + a]!;
         for (const h of H) fro += h * h;
-        expect(Math.abs(s.trace - trace) / Math.abs(trace)).toBeLessThan(1e-12);
+        expect(Math.abs(s.trace! - trace) / Math.abs(trace)).toBeLessThan(1e-12);
         expect(Math.abs(s.frobeniusNorm! - Math.sqrt(fro)) / Math.sqrt(fro)).toBeLessThan(1e-12);
         const e = s.histogram!.edges;
         for (let b = 0; b + 1 < e.length; b++) {
@@ -118,7 +118,7 @@ describe('curvatureSpectrum (secular) at large width', () => {
     // No eigenvalue below min - 1e-9 radius, one in [min - 1e-9 r, min + 1e-9 r); likewise at the top.
     const t = 1e-9 * radius;
     const c = curvatureSpectrumSync(net, data, {
-      ...o, smallest: 0, largest: 0,
+      ...o,
       histogram: { edges: [s.minEigenvalue - 2 * t, s.minEigenvalue - t, s.minEigenvalue + t, s.maxEigenvalue - t, s.maxEigenvalue + t, s.maxEigenvalue + 2 * t] },
     });
     expect(Array.from(c.histogram!.counts)).toEqual([0, 1, net.parameterCount - 2, 1, 0]);

@@ -75,6 +75,11 @@ void requireFiniteSpectrum(const SpectrumResult& s) {
   check(s.smallest, "smallest eigenvalue");
   check(s.largest, "largest eigenvalue");
   if (!std::isfinite(s.trace)) fail(ErrorCode::NonFinite, "the trace is not finite; rescale the parameters or the data");
+  if (s.hasFrobenius && !std::isfinite(s.frobeniusNorm))
+    fail(ErrorCode::NonFinite, "the Frobenius norm overflows; rescale the parameters, the data or the regularization");
+  check(s.densityCounts, "density estimate");
+  for (const auto& v : s.smallestVectors) check(v, "eigenvector");
+  for (const auto& v : s.largestVectors) check(v, "eigenvector");
   check(s.densityNodes, "Lanczos node");
   check(s.densityWeights, "Lanczos weight");
 }

@@ -85,7 +85,7 @@ class SpectrumSolver {
   }
 
   // Everything at once when P is small: the rotated matrix Lambda + K^T K / M itself.
-  void dense() {
+  void dense(bool lowerEnd = true, bool upperEnd = true) {
     out_.method = "dense-rotated";
     std::vector<std::size_t> all(P_);
     std::iota(all.begin(), all.end(), std::size_t{0});
@@ -95,14 +95,14 @@ class SpectrumSolver {
                 K.data(), static_cast<int>(M_), 0.0, T.data(), static_cast<int>(P_));
     for (std::size_t j = 0; j < P_; ++j) T[j + j * P_] += theta_[j];
     const SymmetricEigenResult e = symmetricEigen(fullFromLower(T.data(), P_, 1.0).data(), P_);
-    for (std::size_t l = 0; l < std::min(request_.smallest, P_); ++l) {
+    for (std::size_t l = 0; lowerEnd && l < std::min(request_.smallest, P_); ++l) {
       out_.smallest.push_back(e.values[l]);
       if (request_.eigenvectors) {
         std::vector<double> u = column(e, P_, l);
         out_.smallestVectors.push_back(finishVector(u));
       }
     }
-    for (std::size_t l = 0; l < std::min(request_.largest, P_); ++l) {
+    for (std::size_t l = 0; upperEnd && l < std::min(request_.largest, P_); ++l) {
       out_.largest.push_back(e.values[P_ - 1 - l]);
       if (request_.eigenvectors) {
         std::vector<double> u = column(e, P_, P_ - 1 - l);
@@ -162,10 +162,12 @@ class SpectrumSolver {
   // rest; for mu below min theta_R the Schur complement onto S gives mu in spec(C + lambda I) iff mu in spec T(mu),
   //   T(mu) = Lambda_S + K_S^T (M I + G_R(mu))^-1 K_S,   G_R(mu) = sum_{j in R} k_j k_j^T / (theta_j - mu),
   // and h(mu) = lambda_ell(T(mu)) - mu decreases strictly, with its root in [theta_(1), theta_(M + ell)].
-  void lower() {
+  // Returns false when the block eigenvalues tie all the way to the top (no R set): the caller falls back.
+  bool lower() {
     const std::size_t k = std::min(request_.smallest, P_);
     std::size_t s = std::min(P_, 2 * M_ + k + 32);
     while (s < P_ && theta_[order_[s]] - theta_[order_[s - 1]] <= 1e-12 * scale_) ++s;
+    if (s >= P_) return false;
     S_.assign(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(s));
     inS_.assign(P_, 0);
     for (std::size_t j : S_) inS_[j] = 1;
@@ -180,6 +182,15 @@ class SpectrumSolver {
       const Evaluation& e = solve(evals, h, theta_[order_.front()], upper, [&](double mu) { return evaluateLower(mu); });
       out_.smallest.push_back(e.eig.values[l]);
       if (request_.eigenvectors) out_.smallestVectors.push_back(lowerVector(e, l));
+    }
+    return true;
+  }
+
+  // The k smallest by bisection on counts (no eigenvectors): the fallback of lower() at large P.
+  void lowerByBisection() {
+    for (std::size_t l = 0; l < std::min(request_.smallest, P_); ++l) {
+      out_.smallest.push_back(bisect(static_cast<double>(l) + 0.5));
+      if (request_.eigenvectors) out_.smallestVectors.emplace_back();
     }
   }
 
@@ -417,14 +428,18 @@ SpectrumResult curvatureSpectrum(const NetView& net, const DataView& data, const
       solver.dense();
     } else {
       out.method = "secular";
-      if (request.smallest > 0) solver.lower();
+      if (request.smallest > 0 && !solver.lower()) {
+        if (P <= 4096) solver.dense(true, false);
+        else solver.lowerByBisection();
+        out.method = "secular";
+      }
       if (request.largest > 0) solver.upper();
     }
     auto residuals = [&](const std::vector<double>& values, const std::vector<std::vector<double>>& vectors, std::vector<double>& res) {
       std::vector<double> w(P);
       for (std::size_t l = 0; l < vectors.size(); ++l) {
         if (vectors[l].empty()) {
-          res.push_back(std::numeric_limits<double>::quiet_NaN());
+          res.push_back(-1.0);  // no vector: that eigenvalue came from counting
           continue;
         }
         op.apply(vectors[l].data(), w.data());

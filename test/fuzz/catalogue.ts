@@ -297,6 +297,70 @@ export const CATALOGUE: Entry[] = [
       call: (a) => `${fn}(${a.join(', ')})`,
     }),
   ),
+  ...(['curvatureSpectrum', 'curvatureSpectrumSync'] as const).map(
+    (fn): Entry => ({
+      name: `${fn} (spectral options)`,
+      uses: [fn],
+      weight: 2,
+      build: (rng) => {
+        const { net, data } = pair(rng);
+        return [
+          net.node,
+          data.node,
+          O({
+            regularization: reg(rng),
+            curvature: opt(rng, CURV),
+            smallest: maybe(rng, 0.5, () => num(rng.pick([1, 2, 3]))),
+            largest: maybe(rng, 0.5, () => num(rng.pick([1, 2]))),
+            eigenvectors: maybe(rng, 0.3, () => bool(rng.pick([true, false]))),
+            frobenius: maybe(rng, 0.3, () => bool(true)),
+            histogram: maybe(rng, 0.3, () => (rng.pick([true, false]) ? O({ bins: num(rng.pick([1, 3, 8])) }) : O({ edges: A([num(-1), num(0), num(1)]) }))),
+            density: maybe(rng, 0.3, () => O({ probes: num(rng.pick([1, 2])), steps: num(rng.pick([1, 5, 10])), seed: num(1) })),
+          }),
+        ];
+      },
+      call: (a) => `${fn}(${a.join(', ')})`,
+    }),
+  ),
+  ...(['ntkCross', 'ntkCrossSync', 'nntkCross', 'nntkCrossSync'] as const).map(
+    (fn): Entry => ({
+      name: fn,
+      uses: [fn],
+      weight: 2,
+      build: (rng) => {
+        const { net, data } = pair(rng);
+        const d = net.inputDim;
+        const test = wave(rng, d * rng.pick([1, 2, 5]));
+        return fn.startsWith('nntk') ? [net.node, data.node, test, systemOptions(rng)] : [net.node, data.node, test];
+      },
+      call: (a) => `${fn}(${a.join(', ')})`,
+    }),
+  ),
+  {
+    name: 'linearizedPredictor',
+    uses: ['linearizedPredictor'],
+    weight: 2,
+    build: (rng) => {
+      const { net, data } = pair(rng);
+      const method = rng.pick(['gd', 'newton', 'gauss-newton'] as const);
+      const o =
+        method === 'gd'
+          ? O({ method: str(method), learningRate: num(rng.pick([0.1, 1])), limit: maybe(rng, 0.2, () => bool(true)), test: maybe(rng, 0.5, () => wave(rng, net.inputDim * 2)) })
+          : O({ method: str(method), regularization: reg(rng), alpha: maybe(rng, 0.3, () => num(0.5)), limit: maybe(rng, 0.2, () => bool(true)), time: maybe(rng, 0.3, () => str('continuous', ['discrete', 'continuous'])), test: maybe(rng, 0.5, () => wave(rng, net.inputDim * 2)) });
+      return [net.node, data.node, o];
+    },
+    call: (a) => `linearizedPredictor(${a.join(', ')}).then((p) => p.predict(3))`,
+  },
+  {
+    name: 'LinearizedPredictor#predict',
+    uses: ['LinearizedPredictor'],
+    weight: 2,
+    build: (rng) => [
+      O({ kernel: V('Float64Array.of(1, 0.2, 0.2, 0.5)', { t: 'f64', n: 4 }), y: wave(rng, 2), f0: wave(rng, 2), alpha: maybe(rng, 0.5, () => num(rng.pick([0.1, 1, 3]))) }),
+      num(rng.pick([0, 1, 10, 1e6])),
+    ],
+    call: (a) => `new LinearizedPredictor(${a[0]}).predict(${a[1]})`,
+  },
   ...(['ntkGram', 'ntkGramSync'] as const).map(
     (fn): Entry => ({
       name: fn,
