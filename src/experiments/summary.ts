@@ -13,6 +13,7 @@ import { TwoLayerNet } from '../model.js';
 import type { EigenvalueSummary, PowerLawSummary, RateSummary, RunDescription, Summary, TrainingRow, TrialRow } from '../report/types.js';
 import { groupBy } from '../report/statistics.js';
 import { figureDataset, PROXY_WIDTH, proxySeed } from './paper-grid.js';
+import { spectrumSummary } from './spectrum-summary.js';
 
 /** A fit, or null when the data cannot support one (too few or degenerate points): the report then shows no row for it. */
 function fitOrSkip<T>(fit: () => T): T | null {
@@ -110,5 +111,6 @@ export async function buildSummary(run: RunDescription, trials: TrialRow[], trai
     summary.figure2b = powerLaws(fig2, (r) => r.gamma * r.nntk_error, run.seed);
   }
   if (training.length > 0) summary.figure3 = rates(training);
+  if (run.figures.includes('figure3')) summary.spectrum = await spectrumSummary(run);
   return summary;
 }

@@ -8,6 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { groupBy, trimmedBand } from './statistics.js';
 import type {
   EigenvalueSummary,
+  SpectrumSummary,
   FigureCurvature,
   ReportInput,
   TrainingMethod,
@@ -107,6 +108,7 @@ export function buildPanels(input: ReportInput): FigurePanel[] {
     trainingLossPanel(input.training, 'seconds'),
     errorPanel(input.training, 'components', input.componentNames),
     errorPanel(input.training, 'modes', input.componentNames),
+    input.summary.spectrum ? spectrumPanel(input.summary.spectrum) : null,
   ];
   return panels.filter((panel): panel is FigurePanel => panel !== null);
 }
@@ -408,6 +410,55 @@ function logSpacedGroups(rows: TrainingRow[]): TrainingRow[][] {
     if (keep) lastBin = bin;
     return keep;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The curvature spectrum (docs/MATH.md section 4, "Spectra").
+
+/** Exact eigenvalue counts per interval (Haynsworth inertia) against the stochastic Lanczos quadrature estimate. */
+function spectrumPanel(summary: SpectrumSummary): FigurePanel | null {
+  if (summary.counts.length === 0) return null;
+  const labels = summary.counts.map((_, b) => `[${exponentLabel(summary.edges[b]!)}, ${exponentLabel(summary.edges[b + 1]!)})`);
+  const exact = 'exact (Haynsworth counts)';
+  const slq = 'stochastic Lanczos quadrature';
+  const values = summary.counts.flatMap((count, b) => [
+    { bin: labels[b], order: b, kind: exact, count },
+    { bin: labels[b], order: b, kind: slq, count: Math.max(0, summary.densityCounts[b] ?? 0) },
+  ]);
+  const spec: TopLevelSpec = {
+    title: {
+      text: 'Curvature spectrum: exact histogram and its stochastic estimate',
+      subtitle: [summary.source, `P = ${summary.parameters}: ${summary.inertia.positive} positive and ${summary.inertia.negative} negative eigenvalues`],
+    },
+    data: { values },
+    width: FACET_WIDTH,
+    height: FACET_HEIGHT,
+    mark: { type: 'line', strokeWidth: 1.8, interpolate: 'step', point: true },
+    encoding: {
+      x: { field: 'bin', type: 'ordinal', sort: labels, title: 'eigenvalue interval of C + λI', axis: { labelAngle: -60, labelFontSize: 9 } },
+      y: { field: 'count', type: 'quantitative', scale: { type: 'symlog' }, title: 'eigenvalues in the interval (symlog scale)' },
+      color: { field: 'kind', type: 'nominal', scale: { domain: [exact, slq], range: ['black', '#d62728'] }, legend: { title: null, symbolType: 'stroke' } },
+      strokeDash: { field: 'kind', type: 'nominal', scale: { domain: [exact, slq], range: [SOLID, DASHED] } },
+    },
+    config: CONFIG,
+  };
+  const extremes = `smallest ${summary.smallest.map(exponentLabel).join(', ')}; largest ${summary.largest.map(exponentLabel).join(', ')}`;
+  return {
+    id: 'spectrum',
+    title: 'Curvature spectrum of the Figure 3 network',
+    spec,
+    series: 2,
+    caption:
+      `All ${summary.parameters} eigenvalues of the Hessian plus lambda = ${exponentLabel(summary.lambda)}, counted exactly per ` +
+      `interval by Haynsworth inertia (black) and estimated by stochastic Lanczos quadrature (red, dashed; 16 probes, ` +
+      `60 steps). Extremes by the secular equations: ${extremes}. Trace ${exponentLabel(summary.trace)}. ` +
+      `${summary.passes} streamed passes, ${summary.seconds.toFixed(2)} s.`,
+    claim:
+      'At initialization the bulk of the spectrum sits within a few decades of zero on both sides (the neuron blocks) and at ' +
+      'most M eigenvalues are lifted by J^T J / M, so the Newton curvature is strongly indefinite. The stochastic estimate ' +
+      'gets the coarse picture (the mass on each side, the lifted tail) but smears the decades next to zero, which only the ' +
+      'exact counts resolve.',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

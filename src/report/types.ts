@@ -83,8 +83,27 @@ export interface EigenvalueSummary {
   nntk: { gamma: number; values: number[] }[];
 }
 
+/** The curvature spectrum panel: an exact histogram of all P eigenvalues and its SLQ estimate. */
+export interface SpectrumSummary {
+  source: string;
+  parameters: number;
+  lambda: number;
+  /** Ascending / descending, by the secular equations. */
+  smallest: number[];
+  largest: number[];
+  trace: number;
+  inertia: { positive: number; negative: number; zero: number };
+  /** counts[b] (exact) and densityCounts[b] (stochastic Lanczos quadrature) of [edges[b], edges[b + 1]). */
+  edges: number[];
+  counts: number[];
+  densityCounts: number[];
+  passes: number;
+  seconds: number;
+}
+
 export interface Summary {
   figure1a?: EigenvalueSummary;
+  spectrum?: SpectrumSummary;
   figure2a?: PowerLawSummary[];
   figure2b?: PowerLawSummary[];
   figure3?: RateSummary[];
