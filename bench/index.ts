@@ -9,6 +9,7 @@ import { runFirstOrderBench } from './first-order.js';
 import { machineLine } from './machine.js';
 import { runStructuredBench } from './structured.js';
 import { runQueueBench } from './queue.js';
+import { runSpectrumBench } from './spectrum.js';
 import { runSweepBench } from './sweep.js';
 import { runTrainingBench } from './training.js';
 
@@ -18,22 +19,37 @@ const log = (line: string) => {
   console.log(line);
 };
 
+/**
+ * Sections by name, in order; `npm run bench -- spectrum limit` runs only those (all by default). A run of a
+ * subset writes results-<names>.json/txt, so the full run's files stay as they were.
+ */
+const SECTIONS: [string, string, () => unknown][] = [
+  ['dense', 'Dense exact Newton step, Figure 3 problem (M = 128, gamma = 1e-3)', () => runDenseStepBench(log)],
+  ['structured', 'Structured (width-linear) solver and kernels', () => runStructuredBench(log)],
+  ['spectrum', 'Spectra and predictions at any width', () => runSpectrumBench(log)],
+  ['training', 'Training, Figure 3 problem (width 1000, seed 0)', () => runTrainingBench(log)],
+  ['first-order', 'Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 100000 iterations)', () => runFirstOrderBench(log)],
+  ['figures', "Figures 1-2 at the paper's scale (nntk reproduce)", () => runFiguresBench(log)],
+  ['sweep', 'Sweeps: runner and store overhead, throughput, workers', () => runSweepBench(log)],
+  ['queue', 'Sweeps over Redis (BullMQ)', () => runQueueBench(log)],
+];
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !SECTIONS.some(([n]) => n === name));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.map(([n]) => n).join(', ')}`);
+  process.exit(2);
+}
+
 log(`nntk benchmarks on ${machineLine()}`);
-log('\n== Dense exact Newton step, Figure 3 problem (M = 128, gamma = 1e-3) ==');
-const dense = runDenseStepBench(log);
-log('\n== Structured (width-linear) solver and kernels ==');
-const structured = runStructuredBench(log);
-log('\n== Training, Figure 3 problem (width 1000, seed 0) ==');
-const training = await runTrainingBench(log);
-log('\n== Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 100000 iterations) ==');
-const firstOrder = await runFirstOrderBench(log);
-log('\n== Figures 1-2 at the paper\'s scale (nntk reproduce) ==');
-const figures = await runFiguresBench(log);
-log('\n== Sweeps: runner and store overhead, throughput, workers ==');
-const sweep = await runSweepBench(log);
-const queue = await runQueueBench(log);
+const results: Record<string, unknown> = { machine: machineLine(), date: new Date().toISOString() };
+for (const [name, title, run] of SECTIONS) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  log(`\n== ${title} ==`);
+  results[name] = await run();
+}
 
 const out = new URL('./out/', import.meta.url);
 mkdirSync(out, { recursive: true });
-writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures, sweep, queue }, null, 2));
-writeFileSync(new URL('results.txt', out), `${lines.join('\n')}\n`);
+const suffix = wanted.length > 0 ? `-${wanted.join('-')}` : '';
+writeFileSync(new URL(`results${suffix}.json`, out), JSON.stringify(results, null, 2));
+writeFileSync(new URL(`results${suffix}.txt`, out), `${lines.join('\n')}\n`);

@@ -113,8 +113,29 @@ Buffer CurvatureOperator::weightedGram(const std::function<double(std::size_t, d
     grams.emplace_back(M_, columns);
     scratch.emplace_back(net_, data_);
   }
+  const bool newton = curvature_ == Curvature::Newton;
   return streamNeurons(N_, M_, grams, [&](std::size_t i, std::size_t t) {
     NeuronScratch& s = scratch[t];
+    if (net_.inputDim == 1) {
+      // k_a = Q_0a s c sigma' x + Q_1a s c sigma' + Q_2a s sigma (MATH.md section 2, d = 1), straight into the buffer.
+      s.values.evaluate(i, Order::First);
+      const double* s0 = s.values.sigma();
+      const double* s1 = s.values.sigmaPrime();
+      const double sc = s.values.scale() * net_.c[i], sv = s.values.scale();
+      const double* Qi = newton ? Q_.data() + i * 9 : nullptr;
+      for (std::size_t a = 0; a < 3; ++a) {
+        const std::size_t j = i * 3 + a;
+        const double w = weight(j, theta_[j]);
+        if (w == 0.0) continue;
+        double* dst = grams[t].nextColumn(w > 0);
+        const double root = std::sqrt(std::fabs(w));
+        const double q0 = Qi ? Qi[a] : (a == 0 ? 1.0 : 0.0), q1 = Qi ? Qi[3 + a] : (a == 1 ? 1.0 : 0.0),
+                     q2 = Qi ? Qi[6 + a] : (a == 2 ? 1.0 : 0.0);
+        const double alpha = root * sc * q0, beta = root * sc * q1, gamma = root * sv * q2;
+        for (std::size_t m = 0; m < M_; ++m) dst[m] = s1[m] * (alpha * data_.x[m] + beta) + gamma * s0[m];
+      }
+      return;
+    }
     evaluateColumns(s.values, i, s.J.data(), s.K.data());
     for (std::size_t a = 0; a < q_; ++a) {
       const std::size_t j = i * q_ + a;

@@ -50,17 +50,17 @@ class SpectrumSolver {
  public:
   SpectrumSolver(const CurvatureOperator& op, const SpectrumRequest& request, SpectrumResult& out)
       : op_(op), request_(request), out_(out), M_(op.points()), P_(op.dimension()), theta_(op.theta()) {
-    order_.resize(P_);
-    std::iota(order_.begin(), order_.end(), std::size_t{0});
-    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return theta_[a] < theta_[b]; });
+    const auto [lowest, highest] = std::minmax_element(theta_.begin(), theta_.end());
+    thetaMin_ = *lowest;
+    thetaMax_ = *highest;
     lift_ = op.jacobianNorm2() / static_cast<double>(M_);
-    scale_ = std::max({std::fabs(theta_[order_.front()]), std::fabs(theta_[order_.back()]) + lift_, 1e-300});
+    scale_ = std::max({std::fabs(thetaMin_), std::fabs(thetaMax_) + lift_, 1e-300});
     tolerance_ = 1e-12 * scale_;  // four digits below the 1e-8 of the spectral radius asked of the extremes
   }
 
   double scale() const { return scale_; }
-  double thetaMin() const { return theta_[order_.front()]; }
-  double thetaMax() const { return theta_[order_.back()]; }
+  double thetaMin() const { return thetaMin_; }
+  double thetaMax() const { return thetaMax_; }
   double lift() const { return lift_; }
 
   // Inertia of C + lambda I - mu I by Haynsworth (MATH.md section 4): one weighted pass with 1 / (theta - mu)
@@ -166,7 +166,11 @@ class SpectrumSolver {
   bool lower() {
     const std::size_t k = std::min(request_.smallest, P_);
     std::size_t s = std::min(P_, 2 * M_ + k + 32);
-    while (s < P_ && theta_[order_[s]] - theta_[order_[s - 1]] <= 1e-12 * scale_) ++s;
+    sortSmallest(s + 1);
+    while (s < P_ && theta_[order_[s]] - theta_[order_[s - 1]] <= 1e-12 * scale_) {
+      ++s;
+      sortSmallest(s + 1);
+    }
     if (s >= P_) return false;
     S_.assign(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(s));
     inS_.assign(P_, 0);
@@ -177,9 +181,9 @@ class SpectrumSolver {
     std::vector<Evaluation> evals;
     for (std::size_t l = 0; l < k; ++l) {
       const double upper = std::min(ceiling, M_ + l < s ? theta_[order_[M_ + l]] : ceiling);
-      if (evals.empty()) evals.push_back(evaluateLower(theta_[order_.front()]));
+      if (evals.empty()) evals.push_back(evaluateLower(thetaMin_));
       const auto h = [&](const Evaluation& e) { return e.eig.values[l] - e.mu; };
-      const Evaluation& e = solve(evals, h, theta_[order_.front()], upper, [&](double mu) { return evaluateLower(mu); });
+      const Evaluation& e = solve(evals, h, thetaMin_, upper, [&](double mu) { return evaluateLower(mu); });
       out_.smallest.push_back(e.eig.values[l]);
       if (request_.eigenvectors) out_.smallestVectors.push_back(lowerVector(e, l));
     }
@@ -229,6 +233,19 @@ class SpectrumSolver {
   }
 
  private:
+  // order_ = the n smallest directions by theta, ascending (a partial sort: O(P) for n << P); doubled as needed.
+  void sortSmallest(std::size_t n) {
+    n = std::min(n, P_);
+    if (order_.size() >= n) return;
+    n = std::min(P_, std::max(n, 2 * order_.size()));
+    std::vector<std::size_t> all(P_);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    const auto less = [&](std::size_t a, std::size_t b) { return theta_[a] < theta_[b] || (theta_[a] == theta_[b] && a < b); };
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), less);
+    all.resize(n);
+    order_ = std::move(all);
+  }
+
   static std::vector<double> column(const SymmetricEigenResult& e, std::size_t n, std::size_t k) {
     std::vector<double> v(n);
     for (std::size_t a = 0; a < n; ++a) v[a] = e.vectors[a * n + k];
@@ -393,7 +410,7 @@ class SpectrumSolver {
   std::vector<std::size_t> order_, S_;
   std::vector<char> inS_;
   std::vector<double> KS_;
-  double lift_ = 0, scale_ = 1, tolerance_ = 0;
+  double lift_ = 0, scale_ = 1, tolerance_ = 0, thetaMin_ = 0, thetaMax_ = 0;
 };
 
 }  // namespace
