@@ -237,6 +237,7 @@ describe('nntk reproduce all at a tiny scale', () => {
       'figure-3-loss-seconds': 4,
       'figure-5-components': 4 * 5,
       'figure-5-modes': 4 * 8,
+      spectrum: 2, // the exact histogram and its stochastic Lanczos estimate
     };
     expect(check.figures.map((f) => f.id)).toEqual(Object.keys(expected));
     for (const f of check.figures) {
