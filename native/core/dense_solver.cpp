@@ -12,6 +12,7 @@
 #include "blas_threads.hpp"
 #include "lapack_checks.hpp"
 #include "symmetric_factor.hpp"
+#include "tiled_blas.hpp"
 
 namespace nntk {
 namespace {
@@ -52,10 +53,9 @@ Derivatives evaluate(const NetView& net, const DataView& data, Curvature curvatu
 // (MATH.md sections 2 and 4). J is M x P column-major.
 void assembleLower(const NetView& net, const DataView& data, const Derivatives& d, double lambda, double* A) {
   const std::size_t P = net.parameterCount(), q = net.blockSize();
-  const auto n = toLapackInt(P, "the parameter count");
-  const auto M = static_cast<int>(data.size);
-  cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, n, M, 1.0 / static_cast<double>(data.size), d.J.data(), M, 0.0,
-              A, n);
+  toLapackInt(P, "the parameter count");
+  // J^T J / M on fixed tiles, the same bits at any thread count (tiled_blas.hpp).
+  tiledGramLower(P, data.size, 1.0 / static_cast<double>(data.size), d.J.data(), data.size, A, P, configuredThreads());
   if (d.D.size() > 0) {
     for (std::size_t i = 0; i < net.width; ++i) {
       const double* Di = d.D.data() + i * q * q;
@@ -99,8 +99,7 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
   Factored f;
 
   auto start = Clock::now();
-  LAPACK_dpotrf("L", &n, A, &n, &info);
-  checkArguments("DPOTRF", info);
+  info = tiledCholesky(A, P, configuredThreads());  // DPOTRF on fixed tiles (tiled_blas.hpp)
   timings.factorization += secondsSince(start);
   if (info == 0) {
     start = Clock::now();
