@@ -93,7 +93,7 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
   const std::size_t P = net.parameterCount();
   const lapack_int n = toLapackInt(P, "the parameter count");
   lapack_int info = 0;
-  std::vector<double> work(3 * P);
+  Buffer work(3 * P);  // aligned: DPOCON's DASUM sums by alignment (buffer.hpp)
   const double anorm = LAPACK_dlansy("1", "L", &n, A, &n, work.data());  // the 1-norm, for the condition estimate
   std::vector<lapack_int> iwork(P);
   Factored f;
@@ -129,7 +129,7 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
 
 // step = -(C + lambda I)^-1 grad L from the factorization (MATH.md section 3).
 std::vector<double> solve(const Factored& f, const double* A, const Buffer& g, std::size_t P) {
-  std::vector<double> x(P);
+  Buffer x(P, kDenseAdvice);  // aligned (buffer.hpp): the solve's bits must not depend on the address
   for (std::size_t k = 0; k < P; ++k) x[k] = -g[k];
   const lapack_int n = toLapackInt(P, "the parameter count"), one = 1;
   lapack_int info = 0;
@@ -139,7 +139,7 @@ std::vector<double> solve(const Factored& f, const double* A, const Buffer& g, s
     LAPACK_dpotrs("L", &n, &one, A, &n, x.data(), &n, &info);
     checkArguments("DPOTRS", info);
   }
-  return x;
+  return std::vector<double>(x.data(), x.data() + P);
 }
 
 // Eigenvalues of the symmetric matrix whose lower triangle is in A: one Householder tridiagonalization

@@ -329,8 +329,9 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
 
     // y = C^-1 [r; 0]; step_i = -Q_i diag(1/theta'_i) ((J_i Q_i)^T y_1 + y_2 on deflated directions).
     start = Clock::now();
-    std::vector<double> y(n, 0.0);
-    std::copy(r_.data(), r_.data() + M, y.begin());
+    Buffer y(n, kDataAdvice);  // aligned (buffer.hpp): DSYTRS's bits must not depend on the address
+    y.fill(0.0);
+    std::copy(r_.data(), r_.data() + M, y.data());
     factor.solve(y.data(), 1);
     out.step.assign(N_ * q, 0.0);
     const bool newton = curvature_ == Curvature::Newton;
