@@ -67,18 +67,22 @@ async function expectSameBits(compute: () => unknown | Promise<unknown>) {
     setThreads(n);
     prints.push(fingerprint(await compute()));
   }
-  for (let k = 1; k < COUNTS.length; k++) {
+  const first = prints[0] ?? '';
+  prints.forEach((print, k) => {
     let at = 0;
-    while (at < prints[0].length && prints[k][at] === prints[0][at]) at++;
-    const where = at === prints[0].length && prints[k].length === at ? '' : `${prints[0].slice(Math.max(0, at - 80), at)} [${prints[0].slice(at, at + 40)} vs ${prints[k].slice(at, at + 40)}]`;
+    while (at < first.length && print[at] === first[at]) at++;
+    const where = at === first.length && print.length === at ? '' : `${first.slice(Math.max(0, at - 80), at)} [${first.slice(at, at + 40)} vs ${print.slice(at, at + 40)}]`;
     expect(where, `threads ${COUNTS[k]} against 1: first difference after`).toBe('');
-  }
+  });
 }
 
 function problem(width: number, M: number, inputDim: number, seed: number, activation: 'tanh' | 'softplus' = 'tanh') {
   const rand = rng(seed);
   const x = uniforms(rand, M * inputDim, -1, 1);
-  const y = Float64Array.from({ length: M }, (_, m) => Math.sin(3 * x[m * inputDim]) + 0.5 * x[m * inputDim] ** 2);
+  const y = Float64Array.from({ length: M }, (_, m) => {
+    const t = x[m * inputDim] ?? 0;
+    return Math.sin(3 * t) + 0.5 * t * t;
+  });
   const data = Dataset.create({ x, y, inputDim });
   const net = TwoLayerNet.create({ width, inputDim, seed, activation });
   return { net, data };
