@@ -1,6 +1,9 @@
 // Owning, uninitialized double buffer. Large matrices (a dense Hessian can be gigabytes) must not
 // pay for zero-filling they do not need, and an allocation failure must become an error code,
-// never an abort of the user's process.
+// never an abort of the user's process. The storage is 64-byte aligned: some OpenBLAS kernels (DASUM,
+// inside the DPOCON / DSYCON condition estimates) sum in an order that depends on the address's
+// alignment, so a fixed alignment keeps results the same from call to call (docs/MATH.md section 4,
+// "Thread-count independence").
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -13,12 +16,13 @@ namespace nntk {
 
 class Buffer {
  public:
+  static constexpr std::size_t kAlignment = 64;
   Buffer() = default;
   // advice: what the caller's path can do about a failed allocation, for the E_TOO_LARGE message.
   explicit Buffer(std::size_t n, const char* advice = "reduce the problem size") : n_(n) {
     if (n == 0) return;
     try {
-      data_ = std::make_unique_for_overwrite<double[]>(n);
+      data_.reset(static_cast<double*>(::operator new[](n * sizeof(double), std::align_val_t{kAlignment})));
     } catch (const std::bad_alloc&) {
       throw Failure(ErrorCode::TooLarge, "could not allocate " + std::to_string(n * sizeof(double) >> 20) + " MiB; " + advice);
     }
@@ -33,7 +37,10 @@ class Buffer {
   }
 
  private:
-  std::unique_ptr<double[]> data_;
+  struct Release {
+    void operator()(double* p) const noexcept { ::operator delete[](p, std::align_val_t{kAlignment}); }
+  };
+  std::unique_ptr<double[], Release> data_;
   std::size_t n_ = 0;
 };
 

@@ -12,6 +12,7 @@
 #include "blas_threads.hpp"
 #include "lapack_checks.hpp"
 #include "symmetric_factor.hpp"
+#include "tiled_blas.hpp"
 
 namespace nntk {
 namespace {
@@ -52,10 +53,9 @@ Derivatives evaluate(const NetView& net, const DataView& data, Curvature curvatu
 // (MATH.md sections 2 and 4). J is M x P column-major.
 void assembleLower(const NetView& net, const DataView& data, const Derivatives& d, double lambda, double* A) {
   const std::size_t P = net.parameterCount(), q = net.blockSize();
-  const auto n = toLapackInt(P, "the parameter count");
-  const auto M = static_cast<int>(data.size);
-  cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, n, M, 1.0 / static_cast<double>(data.size), d.J.data(), M, 0.0,
-              A, n);
+  toLapackInt(P, "the parameter count");
+  // J^T J / M on fixed tiles, the same bits at any thread count (tiled_blas.hpp).
+  tiledGramLower(P, data.size, 1.0 / static_cast<double>(data.size), d.J.data(), data.size, A, P, configuredThreads());
   if (d.D.size() > 0) {
     for (std::size_t i = 0; i < net.width; ++i) {
       const double* Di = d.D.data() + i * q * q;
@@ -93,14 +93,13 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
   const std::size_t P = net.parameterCount();
   const lapack_int n = toLapackInt(P, "the parameter count");
   lapack_int info = 0;
-  std::vector<double> work(3 * P);
+  Buffer work(3 * P);  // aligned: DPOCON's DASUM sums by alignment (buffer.hpp)
   const double anorm = LAPACK_dlansy("1", "L", &n, A, &n, work.data());  // the 1-norm, for the condition estimate
   std::vector<lapack_int> iwork(P);
   Factored f;
 
   auto start = Clock::now();
-  LAPACK_dpotrf("L", &n, A, &n, &info);
-  checkArguments("DPOTRF", info);
+  info = tiledCholesky(A, P, configuredThreads());  // DPOTRF on fixed tiles (tiled_blas.hpp)
   timings.factorization += secondsSince(start);
   if (info == 0) {
     start = Clock::now();
@@ -130,7 +129,7 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
 
 // step = -(C + lambda I)^-1 grad L from the factorization (MATH.md section 3).
 std::vector<double> solve(const Factored& f, const double* A, const Buffer& g, std::size_t P) {
-  std::vector<double> x(P);
+  Buffer x(P, kDenseAdvice);  // aligned (buffer.hpp): the solve's bits must not depend on the address
   for (std::size_t k = 0; k < P; ++k) x[k] = -g[k];
   const lapack_int n = toLapackInt(P, "the parameter count"), one = 1;
   lapack_int info = 0;
@@ -140,7 +139,7 @@ std::vector<double> solve(const Factored& f, const double* A, const Buffer& g, s
     LAPACK_dpotrs("L", &n, &one, A, &n, x.data(), &n, &info);
     checkArguments("DPOTRS", info);
   }
-  return x;
+  return std::vector<double>(x.data(), x.data() + P);
 }
 
 // Eigenvalues of the symmetric matrix whose lower triangle is in A: one Householder tridiagonalization

@@ -209,42 +209,45 @@ GaussNewtonGrid::GaussNewtonGrid(const NetView& net, const DataView& data) : net
     s0_ = Buffer(N * M);
     s1_ = Buffer(N * M);
   }
-  const std::size_t T = std::min(blocks, workerCount(N, M));
+  // Fixed slots of whole blocks, one G each, added in slot order: the NTK does not depend on the threads.
+  const std::size_t slots = gramSlots(blocks, M, 1);
+  const std::size_t T = std::min(slots, workerCount(N, M));
   std::vector<SignedGram> grams;
   for (std::size_t t = 0; t < T; ++t) grams.emplace_back(M, gramChunkColumns(M, block * q));  // one block's columns
   Buffer partial(blocks * M);
   partial.fill(0.0);
   const double s = net.scale();
   const std::size_t d = net.inputDim;
-  {
-    const BlasScope blas(BlasMode::SingleThreaded);  // each worker thread runs its own DSYRK calls
-    parallelFor(blocks, T, [&](std::size_t begin, std::size_t end, std::size_t t) {
-      Buffer z(block * M), s0(block * M), s1(block * M);
-      for (std::size_t k = begin; k < end; ++k) {
-        const std::size_t first = k * block, n = std::min(block, N - first);
-        double* S0 = keep ? s0_.data() + first * M : s0.data();
-        double* S1 = keep ? s1_.data() + first * M : s1.data();
-        blockValues(first, n, z.data(), S0, S1);
-        double* f = partial.data() + k * M;
-        for (std::size_t i = 0; i < n; ++i) {
-          const double ci = net.c[first + i], sc = s * ci;
-          const double* a0 = S0 + i * M;
-          const double* a1 = S1 + i * M;
-          for (std::size_t m = 0; m < M; ++m) f[m] += ci * a0[m];
-          // J's columns for this neuron (docs/MATH.md section 2): w_j, b, c.
-          double* colB = grams[t].nextColumn(true);
-          for (std::size_t m = 0; m < M; ++m) colB[m] = sc * a1[m];
-          double* colC = grams[t].nextColumn(true);
-          for (std::size_t m = 0; m < M; ++m) colC[m] = s * a0[m];
-          for (std::size_t j = 0; j < d; ++j) {
-            double* col = grams[t].nextColumn(true);
-            for (std::size_t m = 0; m < M; ++m) col[m] = colB[m] * data.x[m * d + j];
-          }
-        }
-      }
-      grams[t].flush();
-    });
+  // Every block is evaluated on its own (blockValues), and slots hold whole blocks: one thread's scratch
+  // serves the blocks of several slots.
+  std::vector<Buffer> z, s0, s1;
+  for (std::size_t t = 0; t < T; ++t) {
+    z.emplace_back(block * M);
+    s0.emplace_back(block * M);
+    s1.emplace_back(block * M);
   }
+  const Buffer G = streamNeurons(blocks, M, slots, grams, [&](std::size_t k, std::size_t t, std::size_t) {  // items: blocks
+    const std::size_t first = k * block, n = std::min(block, N - first);
+    double* S0 = keep ? s0_.data() + first * M : s0[t].data();
+    double* S1 = keep ? s1_.data() + first * M : s1[t].data();
+    blockValues(first, n, z[t].data(), S0, S1);
+    double* f = partial.data() + k * M;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double ci = net.c[first + i], sc = s * ci;
+      const double* a0 = S0 + i * M;
+      const double* a1 = S1 + i * M;
+      for (std::size_t m = 0; m < M; ++m) f[m] += ci * a0[m];
+      // J's columns for this neuron (docs/MATH.md section 2): w_j, b, c.
+      double* colB = grams[t].nextColumn(true);
+      for (std::size_t m = 0; m < M; ++m) colB[m] = sc * a1[m];
+      double* colC = grams[t].nextColumn(true);
+      for (std::size_t m = 0; m < M; ++m) colC[m] = s * a0[m];
+      for (std::size_t j = 0; j < d; ++j) {
+        double* col = grams[t].nextColumn(true);
+        for (std::size_t m = 0; m < M; ++m) col[m] = colB[m] * data.x[m * d + j];
+      }
+    }
+  });
   f0_.assign(M, 0.0);
   for (std::size_t k = 0; k < blocks; ++k)
     for (std::size_t m = 0; m < M; ++m) f0_[m] += partial[k * M + m];
@@ -253,11 +256,7 @@ GaussNewtonGrid::GaussNewtonGrid(const NetView& net, const DataView& data) : net
   ntk_.assign(M * M, 0.0);
   const double invM = 1.0 / static_cast<double>(M);
   for (std::size_t b = 0; b < M; ++b)
-    for (std::size_t a = b; a < M; ++a) {
-      double sum = 0;
-      for (const auto& g : grams) sum += g.lower()[a + b * M];
-      ntk_[a * M + b] = ntk_[b * M + a] = sum * invM;  // B = J J^T / M (section 5)
-    }
+    for (std::size_t a = b; a < M; ++a) ntk_[a * M + b] = ntk_[b * M + a] = G[a + b * M] * invM;  // B = J J^T / M (section 5)
   requireFinite(ntk_.data(), ntk_.size(), "NTK Gram matrix");
 }
 

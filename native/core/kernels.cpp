@@ -9,10 +9,13 @@
 namespace nntk {
 
 Gram ntkGram(const NetView& net, const DataView& data) {
-  const std::size_t M = data.size, q = net.blockSize(), T = std::max<std::size_t>(1, std::min(workerCount(net.width, M), net.width));
-  constexpr std::size_t perTask = 1024;  // neurons between two DSYRK folds, when their columns fit the chunk budget
-  const std::size_t perThread = (net.width + T - 1) / T;  // the most neurons one thread of streamNeurons gets
-  const std::size_t columns = gramChunkColumns(M, std::min(perTask, perThread) * q);
+  const std::size_t M = data.size, q = net.blockSize(), N = net.width;
+  constexpr std::size_t perTask = 1024;      // neurons between two DSYRK folds, when their columns fit the chunk budget
+  constexpr std::size_t minPerSlot = 256;    // neurons per slot at least, so a slot's folds stay BLAS-3 sized
+  const std::size_t slots = gramSlots(N, M, minPerSlot);
+  const std::size_t T = std::max<std::size_t>(1, std::min(workerCount(N, M), slots));
+  const std::size_t perSlot = (N + slots - 1) / slots;  // the most neurons one slot holds
+  const std::size_t columns = gramChunkColumns(M, std::min(perTask, perSlot) * q);
   std::vector<SignedGram> grams;
   std::vector<NeuronValues> values;
   std::vector<Buffer> J;
@@ -22,7 +25,7 @@ Gram ntkGram(const NetView& net, const DataView& data) {
     J.emplace_back(M * q, "one neuron's M x (d + 2) Jacobian block per thread does not fit; use fewer data points");
   }
   // J's columns for neuron i go into the thread's DSYRK buffer (MATH.md section 5: B = J J^T / M).
-  const Buffer G = streamNeurons(net.width, M, grams, [&](std::size_t i, std::size_t t) {
+  const Buffer G = streamNeurons(N, M, slots, grams, [&](std::size_t i, std::size_t t, std::size_t) {
     values[t].evaluate(i, Order::First);
     values[t].jacobian(J[t].data(), M);
     for (std::size_t a = 0; a < q; ++a) {

@@ -26,7 +26,9 @@ struct KernelSolve {
 KernelSolve kernelSolve(const std::vector<double>& B, const std::vector<double>& rhs, std::size_t M, std::size_t T,
                         double lambda) {
   const lapack_int n = toLapackInt(M, "the data set"), nrhs = toLapackInt(T, "the targets");
-  std::vector<double> X(B);
+  // Aligned copies (buffer.hpp): the small factorizations' level-2 kernels must see the same addresses' alignment.
+  Buffer X(M * M);
+  std::copy(B.begin(), B.end(), X.data());
   for (std::size_t a = 0; a < M; ++a) X[a * M + a] += lambda;
   lapack_int info = 0;
   LAPACK_dpotrf("L", &n, X.data(), &n, &info);
@@ -35,13 +37,14 @@ KernelSolve kernelSolve(const std::vector<double>& B, const std::vector<double>&
     throw Failure(ErrorCode::Singular, "B + lambda I is singular to working precision (lambda = " + formatNumber(lambda) +
                                     "); increase the regularization (gamma or lambda)");
   // rhs is T x M row-major, i.e. M x T column-major: what DPOTRS takes.
-  std::vector<double> a(rhs);
+  Buffer a(rhs.size());
+  std::copy(rhs.begin(), rhs.end(), a.data());
   LAPACK_dpotrs("L", &n, &nrhs, X.data(), &n, a.data(), &n, &info);
   checkArguments("DPOTRS", info);
   LAPACK_dpotri("L", &n, X.data(), &n, &info);
   checkArguments("DPOTRI", info);
   if (info > 0) throw Failure(ErrorCode::Singular, "B + lambda I is singular to working precision; increase the regularization");
-  KernelSolve out{std::vector<double>(M * M), std::move(a)};
+  KernelSolve out{std::vector<double>(M * M), std::vector<double>(a.data(), a.data() + a.size())};
   for (std::size_t col = 0; col < M; ++col)
     for (std::size_t row = col; row < M; ++row) {  // DPOTRI leaves the inverse in the lower triangle
       const double v = (row == col ? 1.0 : 0.0) - lambda * X[row + col * M];

@@ -15,11 +15,14 @@ std::size_t gramChunkColumns(std::size_t M, std::size_t wanted) {
   return std::max<std::size_t>(cap, 1);
 }
 
-SignedGram::SignedGram(std::size_t M, std::size_t columns)
-    : M_(M), capacity_(std::max<std::size_t>(columns, 1)),
-      G_(M * M, "the structured solver and the kernels hold M x M matrices per thread; use fewer data points") {
-  G_.fill(0.0);
+std::size_t gramSlots(std::size_t count, std::size_t M, std::size_t minPerSlot) {
+  const double m = static_cast<double>(std::max<std::size_t>(M, 1));
+  const double fit = std::floor(kGramSlotBytes / (8.0 * m * m));
+  const std::size_t cap = fit < static_cast<double>(kMaxSlots) ? std::max<std::size_t>(static_cast<std::size_t>(fit), 2) : kMaxSlots;
+  return slotCount(count, minPerSlot, cap);
 }
+
+SignedGram::SignedGram(std::size_t M, std::size_t columns) : M_(M), capacity_(std::max<std::size_t>(columns, 1)) {}
 
 double* SignedGram::nextColumn(bool positive) {
   Columns& c = positive ? positive_ : negative_;
@@ -34,8 +37,7 @@ double* SignedGram::nextColumn(bool positive) {
 void SignedGram::fold(Columns& c, double sign) {
   if (c.used == 0) return;
   const int M = static_cast<int>(M_);
-  cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, M, static_cast<int>(c.used), sign, c.values.data(), M, 1.0,
-              G_.data(), M);
+  cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, M, static_cast<int>(c.used), sign, c.values.data(), M, 1.0, G_, M);
   c.used = 0;
 }
 

@@ -22,7 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-constexpr std::size_t kNeuronsPerTask = 1024;   // neurons a thread handles between two DSYRK folds (at most)
+constexpr std::size_t kNeuronsPerTask = 1024;   // neurons a slot handles between two DSYRK folds (at most)
+constexpr std::size_t kMinNeuronsPerSlot = 256; // neurons per slot at least (parallel.hpp), so folds stay BLAS-3 sized
 constexpr std::size_t kMaxDeflated = 4096;      // near-singular directions the capacitance may absorb
 // A block eigenvalue below this fraction of its block's scale is deflated (MATH.md section 4). The Woodbury
 // formulas lose about log10(scale / |theta|) - 16.5 digits to 1/theta, so below 1e-4 they could pass 3e-13
@@ -84,10 +85,16 @@ struct StructuredSystem::Scratch {
   Buffer D;
   std::vector<double> theta;
   Buffer Q;
+};
+
+namespace {
+// What one slot of a sweep counts and collects; slots are added in slot order (parallel.hpp).
+struct SlotTally {
   Inertia blocks;
-  std::vector<Flagged> flagged;
+  std::vector<StructuredSystem::Flagged> flagged;  // in neuron order within the slot
   double jacobianNorm2 = 0;
 };
+}  // namespace
 
 std::size_t StructuredSystem::threads() const { return threads_; }
 
@@ -137,12 +144,16 @@ StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Cur
 // One pass over all neurons building the capacitance matrix of C + lambda I - mu I. The initial pass
 // also computes the gradient and keeps the block eigen-decompositions (and J Q, when cached).
 StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, bool deflate) {
-  const std::size_t T = threads(), M = M_, q = q_;
+  const std::size_t M = M_, q = q_;
   const bool newton = curvature_ == Curvature::Newton;
-  // Each thread buffers at most its own neurons' columns, and at most kGramChunkBytes (signed_gram.hpp).
-  const std::size_t columns = gramChunkColumns(M, std::min(kNeuronsPerTask, (N_ + T - 1) / T) * q);
+  // Fixed slots of neurons, each with its own G and tally, so no sum depends on the thread count.
+  const std::size_t slots = gramSlots(N_, M, kMinNeuronsPerSlot);
+  const std::size_t T = std::min(threads(), slots);
+  // A thread buffers at most one slot's columns, and at most kGramChunkBytes (signed_gram.hpp).
+  const std::size_t columns = gramChunkColumns(M, std::min(kNeuronsPerTask, (N_ + slots - 1) / slots) * q);
   std::vector<SignedGram> grams;
   std::vector<Scratch> scratch;
+  std::vector<SlotTally> tally(slots);
   grams.reserve(T);
   scratch.reserve(T);
   for (std::size_t t = 0; t < T; ++t) {
@@ -152,8 +163,9 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
   std::vector<double> rm(r_.data(), r_.data() + M);
   for (double& v : rm) v /= static_cast<double>(M);
 
-  const Buffer G = streamNeurons(N_, M, grams, [&](std::size_t i, std::size_t t) {
+  const Buffer G = streamNeurons(N_, M, slots, grams, [&](std::size_t i, std::size_t t, std::size_t slot) {
     Scratch& s = scratch[t];
+    SlotTally& tl = tally[slot];
     const double* theta = theta_.data() + i * q;
     const double* JQ = nullptr;  // J_i Q_i (M x q, column-major), when it is at hand
     const double* Qi = nullptr;  // Newton: the block's eigenvectors
@@ -169,7 +181,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
       if (initial) {
         s.values.jacobianTransposeTimes(rm.data(), gradient_.data() + i * q);  // grad L = J^T r / M
         if (trackNorm_) {
-          for (std::size_t k = 0; k < M * q; ++k) s.jacobianNorm2 += s.J[k] * s.J[k];
+          for (std::size_t k = 0; k < M * q; ++k) tl.jacobianNorm2 += s.J[k] * s.J[k];
         }
       }
       if (!newton) {
@@ -197,7 +209,7 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
         gap = std::numeric_limits<double>::epsilon() * (scale > 0 ? scale : 1.0);  // mu moved by one ulp
       }
       const double shifted = flagged ? (scale > 0 ? scale : 1.0) : gap;
-      (shifted > 0 ? s.blocks.positive : s.blocks.negative) += 1;
+      (shifted > 0 ? tl.blocks.positive : tl.blocks.negative) += 1;
       // K column = J Q e_j / sqrt|theta_j - mu|, into the positive or negative part of G.
       double* const dst = grams[t].nextColumn(shifted > 0);
       const double w = 1.0 / std::sqrt(std::fabs(shifted));
@@ -225,8 +237,8 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
       if (flagged) {
         std::vector<double> column(dst, dst + M);
         for (double& v : column) v /= w;  // J Q e_j itself
-        s.flagged.push_back({i, j, gap, shifted, std::move(column)});
-        if (s.flagged.size() > kMaxDeflated)
+        tl.flagged.push_back({i, j, gap, shifted, std::move(column)});
+        if (tl.flagged.size() > kMaxDeflated)
           throw Failure(ErrorCode::Singular, "more than " + std::to_string(kMaxDeflated) +
                                           " neuron-block eigenvalues of C + lambda I cancel to nearly zero; change "
                                           "the regularization slightly or use solver 'dense'");
@@ -235,11 +247,11 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
   });
 
   Capacitance cap;
-  for (auto& s : scratch) {
-    cap.blocks.positive += s.blocks.positive;
-    cap.blocks.negative += s.blocks.negative;
-    if (initial) jacobianNorm2_ += s.jacobianNorm2;
-    for (auto& f : s.flagged) cap.flagged.push_back(std::move(f));  // threads own ascending ranges
+  for (auto& tl : tally) {  // in slot order
+    cap.blocks.positive += tl.blocks.positive;
+    cap.blocks.negative += tl.blocks.negative;
+    if (initial) jacobianNorm2_ += tl.jacobianNorm2;
+    for (auto& f : tl.flagged) cap.flagged.push_back(std::move(f));  // slots hold ascending ranges: sorted by neuron
   }
   if (initial) requireFinite(gradient_.data(), gradient_.size(), "gradient");
   if (cap.flagged.size() > kMaxDeflated)
@@ -319,8 +331,9 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
 
     // y = C^-1 [r; 0]; step_i = -Q_i diag(1/theta'_i) ((J_i Q_i)^T y_1 + y_2 on deflated directions).
     start = Clock::now();
-    std::vector<double> y(n, 0.0);
-    std::copy(r_.data(), r_.data() + M, y.begin());
+    Buffer y(n, kDataAdvice);  // aligned (buffer.hpp): DSYTRS's bits must not depend on the address
+    y.fill(0.0);
+    std::copy(r_.data(), r_.data() + M, y.data());
     factor.solve(y.data(), 1);
     out.step.assign(N_ * q, 0.0);
     const bool newton = curvature_ == Curvature::Newton;
@@ -429,13 +442,14 @@ ExtremalSpectrum StructuredSystem::extremal() {
   // Weyl and Cauchy interlacing for Bd plus a positive semidefinite term of rank <= M and norm <= |J|_F^2 / M:
   //   theta_1 <= lambda_1 <= min(theta_{M+1}, theta_1 + |J|_F^2 / M),  theta_P <= lambda_P <= theta_P + |J|_F^2 / M.
   if (!trackNorm_) {  // |J|_F^2 for the bounds below, if the initial sweep did not collect it
-    std::vector<double> partial(threads(), 0.0);
-    parallelFor(N_, threads(), [&](std::size_t begin, std::size_t end, std::size_t t) {
+    const std::size_t slots = slotCount(N_, kMinNeuronsPerSlot);
+    std::vector<double> partial(slots, 0.0);  // per slot, added in slot order
+    parallelSlots(N_, slots, threads(), [&](std::size_t begin, std::size_t end, std::size_t slot, std::size_t) {
       Scratch s(net_, data_, false);
       for (std::size_t i = begin; i < end; ++i) {
         s.values.evaluate(i, Order::First);
         s.values.jacobian(s.J.data(), M_);
-        for (double v : s.J) partial[t] += v * v;
+        for (double v : s.J) partial[slot] += v * v;
       }
     });
     for (double v : partial) jacobianNorm2_ += v;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "blas_threads.hpp"
+#include "buffer.hpp"
 #include "lapack_checks.hpp"
 
 namespace nntk {
@@ -40,7 +41,7 @@ Inertia ldltInertia(const double* A, const lapack_int* ipiv, std::size_t n) {
 
 LdltFactor::LdltFactor(double* A, std::size_t n) : A_(A), n_(toLapackInt(n, "the matrix order")), ipiv_(n) {
   lapack_int info = 0;
-  std::vector<double> work(3 * n + 1);
+  Buffer work(3 * n + 1);  // aligned: DSYCON's DASUM sums by alignment (buffer.hpp)
   std::vector<lapack_int> iwork(n + 1);
   const double anorm = LAPACK_dlansy("1", "L", &n_, A_, &n_, work.data());
   auto start = Clock::now();
@@ -49,7 +50,7 @@ LdltFactor::LdltFactor(double* A, std::size_t n) : A_(A), n_(toLapackInt(n, "the
   LAPACK_dsytrf("L", &n_, A_, &n_, ipiv_.data(), &query, &minusOne, &info);  // workspace query first
   checkArguments("DSYTRF", info);
   const lapack_int lwork = std::max<lapack_int>(workspaceLength(query), 1);
-  std::vector<double> sytrfWork(static_cast<std::size_t>(lwork));
+  Buffer sytrfWork(static_cast<std::size_t>(lwork));
   LAPACK_dsytrf("L", &n_, A_, &n_, ipiv_.data(), sytrfWork.data(), &lwork, &info);
   checkArguments("DSYTRF", info);
   zeroPivot_ = info > 0;
@@ -65,22 +66,23 @@ LdltFactor::LdltFactor(double* A, std::size_t n) : A_(A), n_(toLapackInt(n, "the
   }
 }
 
-std::vector<double> symmetricEigenvalues(std::vector<double> A, std::size_t n) {
+std::vector<double> symmetricEigenvalues(std::vector<double> matrix, std::size_t n) {
   const BlasScope blas(BlasMode::Pool);  // inside another scope (the bisection) it runs in that one's mode
   const lapack_int order = toLapackInt(n, "the matrix order");
-  std::vector<double> w(n);
+  Buffer A(n * n), w(n);  // aligned (buffer.hpp), so the bits do not depend on where the allocator put them
+  std::copy(matrix.begin(), matrix.begin() + static_cast<std::ptrdiff_t>(n * n), A.data());
   double query = 0;
   lapack_int iquery = 0, info = 0;
   const lapack_int minusOne = -1;
   LAPACK_dsyevd("N", "L", &order, A.data(), &order, w.data(), &query, &minusOne, &iquery, &minusOne, &info);
   checkArguments("DSYEVD", info);
   const lapack_int lwork = std::max<lapack_int>(workspaceLength(query), 1), liwork = std::max<lapack_int>(iquery, 1);
-  std::vector<double> work(static_cast<std::size_t>(lwork));
+  Buffer work(static_cast<std::size_t>(lwork));
   std::vector<lapack_int> iwork(static_cast<std::size_t>(liwork));
   LAPACK_dsyevd("N", "L", &order, A.data(), &order, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
   checkArguments("DSYEVD", info);
   if (info > 0) throw Failure(ErrorCode::Numerical, "DSYEVD did not converge");
-  return w;
+  return std::vector<double>(w.data(), w.data() + n);
 }
 
 bool LdltFactor::singular() const { return zeroPivot_ || !(rcond_ >= machineEpsilon()); }
