@@ -11,7 +11,8 @@
 namespace nntk {
 namespace {
 
-constexpr std::size_t kNeuronsPerFold = 1024;  // neurons whose columns a thread buffers before one DSYRK fold
+constexpr std::size_t kNeuronsPerFold = 1024;    // neurons whose columns a thread buffers before one DSYRK fold (at most)
+constexpr std::size_t kMinNeuronsPerSlot = 256;  // neurons per slot at least (parallel.hpp): sums in a fixed order
 constexpr const char* kAdvice = "the spectrum keeps P block eigenvalues and rotations; use a smaller width or raise memoryLimitBytes";
 
 // Per-thread scratch for one neuron: its values, its q Jacobian columns and its q rotated columns.
@@ -39,8 +40,10 @@ CurvatureOperator::CurvatureOperator(const NetView& net, const DataView& data, C
   requireFinite(r_.data(), M_, "output");
   theta_.resize(P_);
   if (newton) Q_.resize(N_ * q_ * q_);
-  std::vector<double> norm2(threads_, 0.0), weighted2(threads_, 0.0);
-  parallelFor(N_, threads_, [&](std::size_t begin, std::size_t end, std::size_t t) {
+  // The two norms are summed per fixed slot of neurons and then in slot order (thread-count independent).
+  const std::size_t slots = slotCount(N_, kMinNeuronsPerSlot);
+  std::vector<double> norm2(slots, 0.0), weighted2(slots, 0.0);
+  parallelSlots(N_, slots, threads_, [&](std::size_t begin, std::size_t end, std::size_t slot, std::size_t) {
     NeuronScratch s(net_, data_);
     std::vector<double> D(q_ * q_);
     for (std::size_t i = begin; i < end; ++i) {
@@ -70,14 +73,14 @@ CurvatureOperator::CurvatureOperator(const NetView& net, const DataView& data, C
           }
           kk += v * v;
         }
-        norm2[t] += kk;
-        weighted2[t] += theta[a] * kk;
+        norm2[slot] += kk;
+        weighted2[slot] += theta[a] * kk;
       }
     }
   });
-  for (std::size_t t = 0; t < threads_; ++t) {
-    jacobianNorm2_ += norm2[t];
-    weightedNorm2_ += weighted2[t];
+  for (std::size_t k = 0; k < slots; ++k) {
+    jacobianNorm2_ += norm2[k];
+    weightedNorm2_ += weighted2[k];
   }
   requireFinite(theta_.data(), theta_.size(), "block eigenvalue");
 }
@@ -103,8 +106,9 @@ void CurvatureOperator::evaluateColumns(NeuronValues& values, std::size_t neuron
 }
 
 Buffer CurvatureOperator::weightedGram(const std::function<double(std::size_t, double)>& weight) const {
-  const std::size_t T = threads_;
-  const std::size_t columns = gramChunkColumns(M_, std::min(kNeuronsPerFold, (N_ + T - 1) / T) * q_);
+  const std::size_t slots = gramSlots(N_, M_, kMinNeuronsPerSlot);
+  const std::size_t T = std::min(threads_, slots);
+  const std::size_t columns = gramChunkColumns(M_, std::min(kNeuronsPerFold, (N_ + slots - 1) / slots) * q_);
   std::vector<SignedGram> grams;
   std::vector<NeuronScratch> scratch;
   grams.reserve(T);
@@ -114,7 +118,7 @@ Buffer CurvatureOperator::weightedGram(const std::function<double(std::size_t, d
     scratch.emplace_back(net_, data_);
   }
   const bool newton = curvature_ == Curvature::Newton;
-  return streamNeurons(N_, M_, grams, [&](std::size_t i, std::size_t t) {
+  return streamNeurons(N_, M_, slots, grams, [&](std::size_t i, std::size_t t, std::size_t) {
     NeuronScratch& s = scratch[t];
     if (net_.inputDim == 1) {
       // k_a = Q_0a s c sigma' x + Q_1a s c sigma' + Q_2a s sigma (MATH.md section 2, d = 1), straight into the buffer.
@@ -219,11 +223,12 @@ void CurvatureOperator::toRotated(const double* params, double* rotated) const {
 }
 
 void CurvatureOperator::jacobianTimes(const double* v, double* result) const {
-  // Summed per thread and then in thread order.
-  std::vector<std::vector<double>> partial(threads_, std::vector<double>(M_, 0.0));
-  parallelFor(N_, threads_, [&](std::size_t begin, std::size_t end, std::size_t t) {
+  // Summed per fixed slot of neurons and then in slot order.
+  const std::size_t slots = slotCount(N_, kMinNeuronsPerSlot);
+  std::vector<std::vector<double>> partial(slots, std::vector<double>(M_, 0.0));
+  parallelSlots(N_, slots, threads_, [&](std::size_t begin, std::size_t end, std::size_t slot, std::size_t) {
     NeuronScratch s(net_, data_);
-    double* u = partial[t].data();
+    double* u = partial[slot].data();
     for (std::size_t i = begin; i < end; ++i) {
       s.values.evaluate(i, Order::First);
       s.values.jacobian(s.J.data(), M_);

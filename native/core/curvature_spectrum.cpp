@@ -7,8 +7,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <cstdio>
-#include <cstdlib>
 
 #include "blas_threads.hpp"
 #include "curvature_operator.hpp"
@@ -340,7 +338,6 @@ class SpectrumSolver {
         if (std::fabs(v) < std::fabs(f(evals[best]))) best = i;
       }
       const double fb = f(evals[best]);
-      if (std::getenv("NNTK_DEBUG_SECULAR")) std::fprintf(stderr, "secular: %zu evaluations, best |f| = %.3e (scale %.3e)\n", evals.size(), std::fabs(fb), scale_);
       if (std::fabs(fb) <= tolerance_) return evals[best];
       // The two evaluations nearest the root (by |f|) for the secant; otherwise one fixed-point step, slope -1.
       double x = evals[best].mu + fb;

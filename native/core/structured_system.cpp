@@ -495,57 +495,49 @@ CrossKernel StructuredSystem::crossKernel(const DataView& test) {
   const std::size_t M = M_, q = q_, Mt = test.size, k = capacitance0_.flagged.size(), n = capacitance0_.order;
   const bool newton = curvature_ == Curvature::Newton;
   const auto& flagged = capacitance0_.flagged;
-  const std::size_t T = threads();
-  std::vector<CrossAccumulator> acc;
-  for (std::size_t t = 0; t < T; ++t) acc.emplace_back(Mt, M, crossChunk(Mt, M, kNeuronsPerTask * q));
-  std::vector<std::vector<double>> diag(T, std::vector<double>(Mt, 0.0));
-  Buffer Ht(Mt * n, kDataAdvice);  // column-major Mt x n: the first M columns are filled from acc below
+  Buffer Ht(Mt * n, kDataAdvice);  // column-major Mt x n: the first M columns are the streamed sum below
   Ht.fill(0.0);
-  {
-    const BlasScope scope(BlasMode::SingleThreaded);
-    parallelFor(N_, T, [&](std::size_t begin, std::size_t end, std::size_t t) {
-      Scratch s(net_, data_, newton);
-      NeuronValues probe(net_, test);
-      std::vector<double> Jt(Mt * q), kt(Mt), kk(M);
-      auto it = std::lower_bound(flagged.begin(), flagged.end(), begin,
-                                 [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
-      for (std::size_t i = begin; i < end; ++i) {
-        const double* Qi = prepareNeuron(s, i, false);
-        s.values.jacobian(s.J.data(), M);
-        probe.evaluate(i, Order::First);
-        probe.jacobian(Jt.data(), Mt);
-        for (std::size_t a = 0; a < q; ++a) {
-          // k = J_i Q_i e_a and kt = J_t,i Q_i e_a (Gauss-Newton: Q_i = I).
-          for (std::size_t m = 0; m < M; ++m) kk[m] = Qi ? 0.0 : s.J[a * M + m];
-          for (std::size_t m = 0; m < Mt; ++m) kt[m] = Qi ? 0.0 : Jt[a * Mt + m];
-          if (Qi) {
-            for (std::size_t b = 0; b < q; ++b) {
-              const double w = Qi[b * q + a];
-              for (std::size_t m = 0; m < M; ++m) kk[m] += w * s.J[b * M + m];
-              for (std::size_t m = 0; m < Mt; ++m) kt[m] += w * Jt[b * Mt + m];
-            }
+  const CrossSum sum = streamCross(N_, Mt, M, kMinNeuronsPerSlot, threads(), kNeuronsPerTask * q,
+                                   [&](std::size_t begin, std::size_t end, std::size_t, std::size_t, double* diag, CrossAccumulator& acc) {
+    Scratch s(net_, data_, newton);
+    NeuronValues probe(net_, test);
+    std::vector<double> Jt(Mt * q), kt(Mt), kk(M);
+    auto it = std::lower_bound(flagged.begin(), flagged.end(), begin,
+                               [](const Flagged& f, std::size_t neuron) { return f.neuron < neuron; });
+    for (std::size_t i = begin; i < end; ++i) {
+      const double* Qi = prepareNeuron(s, i, false);
+      s.values.jacobian(s.J.data(), M);
+      probe.evaluate(i, Order::First);
+      probe.jacobian(Jt.data(), Mt);
+      for (std::size_t a = 0; a < q; ++a) {
+        // k = J_i Q_i e_a and kt = J_t,i Q_i e_a (Gauss-Newton: Q_i = I).
+        for (std::size_t m = 0; m < M; ++m) kk[m] = Qi ? 0.0 : s.J[a * M + m];
+        for (std::size_t m = 0; m < Mt; ++m) kt[m] = Qi ? 0.0 : Jt[a * Mt + m];
+        if (Qi) {
+          for (std::size_t b = 0; b < q; ++b) {
+            const double w = Qi[b * q + a];
+            for (std::size_t m = 0; m < M; ++m) kk[m] += w * s.J[b * M + m];
+            for (std::size_t m = 0; m < Mt; ++m) kt[m] += w * Jt[b * Mt + m];
           }
-          double gap = theta_[i * q + a];
-          if (it != flagged.end() && it->neuron == i && it->index == a) {
-            gap = it->shifted;
-            double* col = Ht.data() + (M + static_cast<std::size_t>(it - flagged.begin())) * Mt;
-            for (std::size_t m = 0; m < Mt; ++m) col[m] = kt[m] / gap;
-            ++it;
-          }
-          double *pa = nullptr, *pb = nullptr;
-          acc[t].next(pa, pb);
-          for (std::size_t m = 0; m < Mt; ++m) {
-            pa[m] = kt[m] / gap;
-            diag[t][m] += kt[m] * kt[m] / gap;
-          }
-          std::copy(kk.begin(), kk.end(), pb);
         }
+        double gap = theta_[i * q + a];
+        if (it != flagged.end() && it->neuron == i && it->index == a) {
+          gap = it->shifted;
+          double* col = Ht.data() + (M + static_cast<std::size_t>(it - flagged.begin())) * Mt;
+          for (std::size_t m = 0; m < Mt; ++m) col[m] = kt[m] / gap;
+          ++it;
+        }
+        double *pa = nullptr, *pb = nullptr;
+        acc.next(pa, pb);
+        for (std::size_t m = 0; m < Mt; ++m) {
+          pa[m] = kt[m] / gap;
+          diag[m] += kt[m] * kt[m] / gap;
+        }
+        std::copy(kk.begin(), kk.end(), pb);
       }
-      acc[t].flush();
-    });
-  }
-  for (std::size_t t = 0; t < T; ++t)
-    for (std::size_t c = 0; c < Mt * M; ++c) Ht[c] += acc[t].sum()[c];
+    }
+  });
+  std::copy(sum.H.data(), sum.H.data() + Mt * M, Ht.data());
   requireFinite(Ht.data(), Ht.size(), "cross kernel");
 
   const BlasScope blas(BlasMode::Pool);
@@ -571,8 +563,7 @@ CrossKernel StructuredSystem::crossKernel(const DataView& test) {
   for (std::size_t r = 0; r < Mt; ++r)
     for (std::size_t c = 0; c < M; ++c) out.cross[r * M + c] = cross[r + c * Mt];
   for (std::size_t r = 0; r < Mt; ++r) {
-    double d = 0;
-    for (std::size_t t = 0; t < T; ++t) d += diag[t][r];
+    const double d = sum.diagonal[r];
     double correction = 0;
     for (std::size_t j = 0; j < n; ++j) correction += Ht[r + j * Mt] * Y[j + r * n];
     out.diagonal[r] = (d - correction) / static_cast<double>(M);
