@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { runDenseStepBench } from './dense-step.js';
 import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
+import { runLimitKernelsBench } from './limit-kernels.js';
 import { machineLine } from './machine.js';
 import { runStructuredBench } from './structured.js';
 import { runQueueBench } from './queue.js';
@@ -23,6 +24,8 @@ log('\n== Dense exact Newton step, Figure 3 problem (M = 128, gamma = 1e-3) ==')
 const dense = runDenseStepBench(log);
 log('\n== Structured (width-linear) solver and kernels ==');
 const structured = runStructuredBench(log);
+log('\n== Infinite-width limit kernels ==');
+const limitKernels = await runLimitKernelsBench(log);
 log('\n== Training, Figure 3 problem (width 1000, seed 0) ==');
 const training = await runTrainingBench(log);
 log('\n== Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 100000 iterations) ==');
@@ -35,5 +38,5 @@ const queue = await runQueueBench(log);
 
 const out = new URL('./out/', import.meta.url);
 mkdirSync(out, { recursive: true });
-writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, training, firstOrder, figures, sweep, queue }, null, 2));
+writeFileSync(new URL('results.json', out), JSON.stringify({ machine: machineLine(), date: new Date().toISOString(), dense, structured, limitKernels, training, firstOrder, figures, sweep, queue }, null, 2));
 writeFileSync(new URL('results.txt', out), `${lines.join('\n')}\n`);
