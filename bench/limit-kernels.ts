@@ -53,7 +53,7 @@ export async function runLimitKernelsBench(log: (line: string) => void, o: { M?:
   log(`ntkGramLimit, ${M} points equispaced over [-7, 7] (inputDim 1); new: best of 5, per-pair rule: one run`);
   const rows: LimitKernelRow[] = [];
   for (const activation of ACTIVATIONS) {
-    let B = new Float64Array(0);
+    let B: Float64Array = new Float64Array(0);
     const seconds = bestOf(5, () => {
       B = ntkGramLimitSync(data, { activation });
     });

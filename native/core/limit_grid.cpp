@@ -202,4 +202,38 @@ void gridDiagonalExpectations(Activation act, const LimitGrid& grid, const doubl
   });
 }
 
+void lineDiagonalExpectations(Activation act, const double* squaredNorms, std::size_t M, double* e0, double* e1) {
+  if (M == 0) return;
+  const GridSetting s = gridSetting(act);
+  const bool odd = isOdd(act);  // sigma^2 and sigma'^2 are even: keep u >= 0, the others twice
+  WorkerPool pool(std::max<std::size_t>(configuredThreads(), 1));
+  const std::size_t blocks = (M + kRowBlock - 1) / kRowBlock;
+  runTasks(pool, blocks, [&](std::size_t block, std::size_t) {
+    const std::size_t first = block * kRowBlock, last = std::min(M, first + kRowBlock);
+    std::vector<double> z, weight, s0, s1;
+    for (std::size_t m = first; m < last; ++m) {
+      const double rootA = std::sqrt(squaredNorms[m] + 1.0);
+      const double h = s.spacingB / std::min(rootA, kMaxGridAbsX);
+      const auto K = static_cast<long>(std::floor(s.radius / h));
+      z.clear();
+      weight.clear();
+      for (long k = odd ? 0 : -K; k <= K; ++k) {
+        const double u = static_cast<double>(k) * h;
+        z.push_back(rootA * u);
+        weight.push_back((odd && k != 0 ? 2.0 : 1.0) * h * std::exp(-0.5 * u * u) / std::sqrt(2.0 * std::numbers::pi));
+      }
+      s0.resize(z.size());
+      s1.resize(z.size());
+      evaluateActivation(act, z.data(), z.size(), s0.data(), s1.data(), nullptr);
+      double sum0 = 0, sum1 = 0;
+      for (std::size_t k = 0; k < z.size(); ++k) {
+        sum0 += weight[k] * s0[k] * s0[k];
+        sum1 += weight[k] * s1[k] * s1[k];
+      }
+      e0[m] = sum0;
+      e1[m] = sum1;
+    }
+  });
+}
+
 }  // namespace nntk

@@ -39,4 +39,10 @@ void gridExpectations(Activation act, const LimitGrid& grid, const double* xa, s
 void gridDiagonalExpectations(Activation act, const LimitGrid& grid, const double* x, std::size_t M, double* e0,
                               double* e1);
 
+// The diagonal of any inputDim from a one-dimensional trapezoidal rule per point: with Var z = a =
+// |x|^2 + 1, e0 = E[sigma(z)^2] and e1 = E[sigma'(z)^2] by z = sqrt(a) u, u ~ N(0, 1), spacing
+// h_b / sqrt(a) (the strip in u is the one in b, narrowed by sqrt(a)), ~80 sqrt(a) nodes per point for
+// tanh. squaredNorms[t] = |x_t|^2.
+void lineDiagonalExpectations(Activation act, const double* squaredNorms, std::size_t M, double* e0, double* e1);
+
 }  // namespace nntk

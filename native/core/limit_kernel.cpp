@@ -343,7 +343,16 @@ void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::s
   if (Mt == 0) return;
   const double scale = static_cast<double>(normalization);
   const std::vector<double> norms = squaredNorms(test, Mt, d);
-  switch (resolveLimitMethod(act, d, method)) {
+  const LimitMethod resolved = resolveLimitMethod(act, d, method);
+  if (method == LimitMethod::Auto && resolved != LimitMethod::ClosedForm) {
+    // One point at a time needs only a one-dimensional rule (MATH.md section 5.2), for any inputDim.
+    std::vector<double> e1(Mt);
+    lineDiagonalExpectations(act, norms.data(), Mt, out, e1.data());
+    for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], norms[t] + 1.0, scale);
+    requireFiniteKernel(out, Mt);
+    return;
+  }
+  switch (resolved) {
     case LimitMethod::ClosedForm:
       for (std::size_t t = 0; t < Mt; ++t) {
         const PairMoments m = pairMoments(test + t * d, norms[t], test + t * d, norms[t], d);

@@ -54,7 +54,8 @@ void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x,
 void ntkLimitCross(Activation act, std::size_t Mt, const double* test, std::size_t M, const double* train, std::size_t d,
                    double* out, LimitMethod method = LimitMethod::Auto);
 // The test diagonal B*(x_t, x_t) for t < Mt, with the factor 1 / normalization (the number of training
-// points) in place of 1 / M.
+// points) in place of 1 / M. Auto: the closed form, else a one-dimensional trapezoidal rule per point
+// (limit_grid.hpp); SharedGrid and PairQuadrature force the 2D rules (the Gram's diagonal, for tests).
 void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::size_t d, std::size_t normalization,
                       double* out, LimitMethod method = LimitMethod::Auto);
 

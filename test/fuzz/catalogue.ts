@@ -347,6 +347,13 @@ export const CATALOGUE: Entry[] = [
         return rng.chance(0.3) ? [test, data.node] : [test, data.node, O({ activation: opt(rng, ACTIVATION_NAMES) })];
       },
       call: (a) => `${fn}(${a.join(', ')})`,
+      // Millions of test rows are a legitimately long computation (K activation values per row): cap them.
+      fixup: (args) => {
+        const t = args[0];
+        return t?.k === 'v' && t.meta?.t === 'f64' && t.meta.n > 2 ** 16
+          ? [V('new Float64Array(2 ** 16)', { t: 'f64', n: 2 ** 16 }), ...args.slice(1)]
+          : args;
+      },
     }),
   ),
   {
