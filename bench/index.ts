@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { runDenseStepBench } from './dense-step.js';
 import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
+import { runLimitKernelsBench } from './limit-kernels.js';
 import { machineLine } from './machine.js';
 import { runStructuredBench } from './structured.js';
 import { runQueueBench } from './queue.js';
@@ -26,6 +27,7 @@ const log = (line: string) => {
 const SECTIONS: [string, string, () => unknown][] = [
   ['dense', 'Dense exact Newton step, Figure 3 problem (M = 128, gamma = 1e-3)', () => runDenseStepBench(log)],
   ['structured', 'Structured (width-linear) solver and kernels', () => runStructuredBench(log)],
+  ['limit', 'Infinite-width limit kernels', () => runLimitKernelsBench(log)],
   ['spectrum', 'Spectra and predictions at any width', () => runSpectrumBench(log)],
   ['training', 'Training, Figure 3 problem (width 1000, seed 0)', () => runTrainingBench(log)],
   ['first-order', 'Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 100000 iterations)', () => runFirstOrderBench(log)],

@@ -34,7 +34,10 @@ export {
   type NntkGramOptions,
   type SymmetricEigen,
 } from './kernels.js';
-export { ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, type NtkGramLimitOptions, type NntkGramLimitOptions } from './limit.js';
+export {
+  ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, ntkCrossLimit, ntkCrossLimitSync, ntkDiagonalLimit, ntkDiagonalLimitSync,
+  type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions,
+} from './limit.js';
 export { chooseSolver, estimateCosts, type SolverChoice } from './solver-choice.js';
 export {
   train,

@@ -1,25 +1,34 @@
 /**
- * The infinite-width kernels of docs/MATH.md section 5 for the paper's initialization (section 1),
- * computed exactly (to ~1e-13 of max |B*|) by Gauss-Hermite quadrature in native/core/limit_kernel.cpp:
+ * The infinite-width kernels of docs/MATH.md section 5 for the paper's initialization (section 1):
  *   ntkGramLimit:  B*(x, x') = (1/M) (E[sigma(z) sigma(z')] + (1/3)(x.x' + 1) E[sigma'(z) sigma'(z')]),
  *                  (z, z') centered normal with Var z = |x|^2 + 1, Var z' = |x'|^2 + 1, Cov = x.x' + 1;
  *                  it is lim N^(2 beta - 1) J J^T / M;
- *   nntkGramLimit: NNTK* = B* (B* + gamma I)^-1, eigenvalues mu / (mu + gamma) in (0, 1).
- * Both are M x M, row-major and symmetric, and depend only on the data and the activation. The node
- * count grows with max |x|^2; accuracy ~1e-13 of max |B*| holds up to max |x| ~ 7 for tanh (~10 for erf,
- * ~12 for the others) and degrades slowly beyond (tanh at |x| = 10: ~3e-9). Runs on setThreads() threads.
- * ntkGramLimit / nntkGramLimit return Promises and compute off the main thread; the ...Sync twins block.
+ *   nntkGramLimit: NNTK* = B* (B* + gamma I)^-1, eigenvalues mu / (mu + gamma) in (0, 1);
+ *   ntkCrossLimit: B*(x_test, x_train) with the same 1/M (M training points), the off-diagonal block of
+ *                  the Gram of the union times M_union / M; ntkDiagonalLimit: B*(x_t, x_t), likewise.
+ * The Gaussian expectations (native/core/limit_kernel.cpp, MATH.md sections 5.1-5.2): closed forms for
+ * erf, sin and gelu (any inputDim, exact to rounding); for tanh, sigmoid, softplus and silu with inputDim 1
+ * one trapezoidal (w, b) grid shared by all pairs, its w spacing proportional to 1 / max |x| (~1e-14 of
+ * max |B*| up to max |x| = 200, then slowly degrading); with inputDim > 1 a Gauss-Hermite rule per pair
+ * (~1e-13 up to max |x| ~ 7 for tanh, ~12 for the others, degrading beyond: tanh at |x| = 10, ~3e-9).
+ * Results do not depend on setThreads(). Each function returns a Promise and computes off the main
+ * thread; its ...Sync twin blocks.
  */
 import { ACTIVATIONS, type Activation } from './activation.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { native } from './native.js';
-import { invalid, isPlainObject, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
+import { invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
 export interface NtkGramLimitOptions {
   /** Default 'tanh'. */
   activation?: Activation;
 }
+export interface NtkCrossLimitOptions {
+  /** Default 'tanh'. */
+  activation?: Activation;
+}
+export type NtkDiagonalLimitOptions = NtkCrossLimitOptions;
 export interface NntkGramLimitOptions {
   activation?: Activation;
   /** The width-free regularization gamma >= 0 (0 only when B* is positive definite). */
@@ -43,8 +52,8 @@ function prepare(dataArg: unknown, options: unknown, name: string, allowed: read
 
 /**
  * The limit NTK Gram B* = lim N^(2 beta - 1) J J^T / M (M x M, row-major). Computed on a worker thread
- * (from a copy of the inputs); it takes from ~0.2 s for the Figure 3 data to tens of seconds for a few
- * hundred points spread over [-7, 7]. ntkGramLimitSync blocks instead.
+ * (from a copy of the inputs); 256 points over [-7, 7] take ~1 ms for erf, sin and gelu and ~0.1 s for
+ * tanh (bench/limit-kernels.ts). ntkGramLimitSync blocks instead.
  */
 export async function ntkGramLimit(data: Dataset, o: NtkGramLimitOptions = {}): Promise<Float64Array> {
   const p = prepare(data, o, 'ntkGramLimit options', ['activation']);
@@ -69,4 +78,63 @@ export function nntkGramLimitSync(data: Dataset, o: NntkGramLimitOptions): Float
   const p = prepare(data, o, 'nntkGramLimit options', ['activation', 'gamma']);
   const gamma = requireNumber(p.options.gamma, 'gamma', { min: 0 });
   return native().nntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma);
+}
+
+/** Test points: a Float64Array of whole rows of data.inputDim finite values, and the Mt x M result's size. */
+function prepareTest(testArg: unknown, data: Dataset, what: string, resultEntries: (Mt: number) => number): number {
+  if (!isFloat64Array(testArg)) throw invalid('E_ARGUMENT', `${what} test`, 'a Float64Array of test points', testArg);
+  const d = data.inputDim;
+  if (testArg.length % d !== 0) {
+    throw invalid('E_SHAPE', `${what} test`, `whole rows of inputDim = ${d} values`, testArg, `it holds ${testArg.length} numbers, not a multiple of ${d}`);
+  }
+  requireFiniteEntries(testArg, `${what} test`);
+  const Mt = testArg.length / d;
+  const bytes = 8 * Math.max(resultEntries(Mt), testArg.length);
+  if (bytes > MAX_GRAM_BYTES) {
+    throw new NntkError('E_TOO_LARGE', `the ${what} result would take ${(bytes / 2 ** 30).toFixed(1)} GiB; use fewer test points`);
+  }
+  return Mt;
+}
+
+function prepareCross(test: unknown, dataArg: unknown, options: unknown, what: string) {
+  const data = requireDataset(dataArg);
+  if (!isPlainObject(options)) throw invalid('E_ARGUMENT', `${what} options`, 'an options object', options);
+  requireKnownKeys(options, `${what} options`, ['activation']);
+  const activation = options.activation === undefined ? 'tanh' : requireOneOf(options.activation, 'activation', ACTIVATIONS);
+  const Mt = prepareTest(test, data, what, (rows) => (what === 'ntkCrossLimit' ? rows * data.size : rows));
+  return { data, activation, test: test as Float64Array, Mt };
+}
+
+/**
+ * The limit cross kernel B*(x_test, x_train) (Mt x M, row-major: entry [t * M + m] pairs test row t with
+ * training point m), normalized by 1/M like ntkGramLimit, so that it is the off-diagonal block of the Gram
+ * of the union of both sets times M_union / M. `test` holds rows of data.inputDim values; data supplies
+ * the training points (its targets are not used). The accuracy is that of ntkGramLimit at the largest |x|
+ * of both sets. On a worker thread, from copies; ntkCrossLimitSync blocks.
+ */
+export async function ntkCrossLimit(test: Float64Array, data: Dataset, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
+  const p = prepareCross(test, data, o, 'ntkCrossLimit');
+  if (p.Mt === 0) return new Float64Array(0);
+  return native().ntkCrossLimit(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation);
+}
+export function ntkCrossLimitSync(test: Float64Array, data: Dataset, o: NtkCrossLimitOptions = {}): Float64Array {
+  const p = prepareCross(test, data, o, 'ntkCrossLimit');
+  if (p.Mt === 0) return new Float64Array(0);
+  return native().ntkCrossLimitSync(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation);
+}
+
+/**
+ * The limit kernel's test diagonal B*(x_t, x_t) (length Mt) with the factor 1/M of the M training points:
+ * the diagonal of the Gram of the test points times Mt / M. data only supplies M and inputDim.
+ * On a worker thread, from a copy; ntkDiagonalLimitSync blocks.
+ */
+export async function ntkDiagonalLimit(test: Float64Array, data: Dataset, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
+  const p = prepareCross(test, data, o, 'ntkDiagonalLimit');
+  if (p.Mt === 0) return new Float64Array(0);
+  return native().ntkDiagonalLimit(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation);
+}
+export function ntkDiagonalLimitSync(test: Float64Array, data: Dataset, o: NtkDiagonalLimitOptions = {}): Float64Array {
+  const p = prepareCross(test, data, o, 'ntkDiagonalLimit');
+  if (p.Mt === 0) return new Float64Array(0);
+  return native().ntkDiagonalLimitSync(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation);
 }

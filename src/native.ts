@@ -11,6 +11,13 @@ import { fileURLToPath } from 'node:url';
 import type { ActivationName, CurvatureName, SpectrumName } from './contract.js';
 import { NntkError } from './errors.js';
 
+/**
+ * How the native limit kernels evaluate their Gaussian expectations (native/core/limit_kernel.hpp):
+ * 'auto' (the default: closed form, else the shared grid for inputDim 1, else the per-pair rule) or one
+ * forced, for tests and benchmarks. Not part of the public API.
+ */
+export type LimitMethodName = 'auto' | 'closed-form' | 'grid' | 'pair-quadrature';
+
 /** A network as the addon reads it: sizes, the activation's index and the parameter arrays. */
 export interface NativeNet {
   width: number;
@@ -187,8 +194,12 @@ export interface Addon {
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
   tanhRate(n: number, passes: number, repeats: number): number;
-  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName): Float64Array;
-  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName): Promise<Float64Array>;
+  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Float64Array;
+  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Promise<Float64Array>;
+  ntkCrossLimitSync(test: Float64Array, Mt: number, x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Float64Array;
+  ntkCrossLimit(test: Float64Array, Mt: number, x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Promise<Float64Array>;
+  ntkDiagonalLimitSync(test: Float64Array, Mt: number, d: number, M: number, activation: ActivationName, method?: LimitMethodName): Float64Array;
+  ntkDiagonalLimit(test: Float64Array, Mt: number, d: number, M: number, activation: ActivationName, method?: LimitMethodName): Promise<Float64Array>;
   nntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Float64Array;
   nntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Promise<Float64Array>;
   symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };

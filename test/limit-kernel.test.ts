@@ -1,13 +1,17 @@
 /**
  * The infinite-width kernels B* and NNTK* = B* (B* + gamma I)^-1 (docs/MATH.md section 5), checked
- * against closed forms (erf, sin), an independent trapezoidal integration (every activation), Monte
- * Carlo at large width (N^(2 beta - 1) J J^T / M of random networks) and a direct solve; the Promise
- * versions against the ...Sync twins, with the event loop free while they run.
+ * against closed forms (erf, sin) evaluated here, the per-pair Gauss-Hermite rule (every method and
+ * activation), an independent trapezoidal integration (every activation), Monte Carlo at large width
+ * (N^(2 beta - 1) J J^T / M of random networks) and a direct solve; the cross kernel and test diagonal
+ * against blocks of the Gram of the union; bit-identity across thread counts; the Promise versions
+ * against the ...Sync twins, with the event loop free while they run.
  */
 import { describe, expect, test } from 'vitest';
-import { type Activation, ACTIVATIONS, Dataset, datasets, getThreads, NntkError, setThreads, TwoLayerNet } from '../src/index.js';
-import { nntkGramLimit, nntkGramLimitSync, ntkGramLimit, ntkGramLimitSync } from '../src/limit.js';
-import { native } from '../src/native.js';
+import { type Activation, ACTIVATIONS, Dataset, getThreads, NntkError, setThreads, TwoLayerNet } from '../src/index.js';
+import {
+  nntkGramLimit, nntkGramLimitSync, ntkCrossLimit, ntkCrossLimitSync, ntkDiagonalLimit, ntkDiagonalLimitSync, ntkGramLimit, ntkGramLimitSync,
+} from '../src/limit.js';
+import { type LimitMethodName, native } from '../src/native.js';
 import { expectCode, jacobiEigenvalues, maxAbs, normalCdf, relativeError, rng, sigmaRef, uniforms } from './helpers.js';
 
 /** M random points in [-r, r]^d (targets are irrelevant to the kernels). */
@@ -149,7 +153,13 @@ describe('ntkGramLimitSync', () => {
       const B = ntkGramLimitSync(data, { activation: act });
       expect(B.length).toBe(144);
       expect(isSymmetric(B, 12)).toBe(true);
-      expect(relativeError(B, gramFrom(data, closedForms[act]!))).toBeLessThan(1e-12);
+      const expected = gramFrom(data, closedForms[act]!);
+      expect(relativeError(B, expected)).toBeLessThan(1e-14);
+      // The quadratures, independent of the formulas: the per-pair rule, and for d = 1 the shared grid.
+      const methods: LimitMethodName[] = d === 1 ? ['pair-quadrature', 'grid'] : ['pair-quadrature'];
+      for (const method of methods) {
+        expect(relativeError(native().ntkGramLimitSync(data.x, 12, d, act, method), expected)).toBeLessThan(1e-12);
+      }
     }
   });
 
@@ -183,20 +193,68 @@ describe('ntkGramLimitSync', () => {
     expect(jacobiEigenvalues(wide, 20)[0]!).toBeGreaterThan(-1e-14 * maxAbs(wide));
   });
 
-  test('does not depend on the thread count', () => {
-    const data = points(71, 33, 2, 2);
+  test('does not depend on the thread count (setThreads 1, 2, 3)', () => {
+    // inputDim 2 (the per-pair rule), inputDim 1 (the shared grid: 300 points span three 128-row tiles,
+    // and [-7, 7] needs dozens of node chunks), and a closed form.
+    const cases: [Dataset, Activation][] = [
+      [points(71, 33, 2, 2), 'silu'],
+      [points(72, 300, 1, 7), 'tanh'],
+      [points(73, 150, 1, 5), 'softplus'],
+      [points(74, 40, 3, 2), 'gelu'],
+    ];
+    const test = Float64Array.from({ length: 12 }, (_, k) => -6 + k);
     const before = getThreads();
     try {
-      setThreads(1);
-      const one = ntkGramLimitSync(data, { activation: 'silu' });
-      setThreads(3);
-      expect(Array.from(ntkGramLimitSync(data, { activation: 'silu' }))).toEqual(Array.from(one));
+      const run = (data: Dataset, activation: Activation) => {
+        const t = test.subarray(0, data.inputDim * Math.floor(test.length / data.inputDim));
+        return [ntkGramLimitSync(data, { activation }), ntkCrossLimitSync(t, data, { activation }), ntkDiagonalLimitSync(t, data, { activation })];
+      };
+      for (const [data, activation] of cases) {
+        setThreads(1);
+        const one = run(data, activation);
+        for (const threads of [2, 3]) {
+          setThreads(threads);
+          const other = run(data, activation);
+          for (let k = 0; k < one.length; k++) expect(Array.from(other[k]!)).toEqual(Array.from(one[k]!));
+        }
+      }
     } finally {
       setThreads(before);
     }
   });
 
-  test.each(['tanh', 'erf', 'softplus'] as const)(
+  test.each(ACTIVATIONS.map((a) => [a]))(
+    'the shared grid and the closed forms match the per-pair rule for %s on [-7, 7] to 1e-12 of max |B*|',
+    (activation) => {
+      // 13 equispaced points including both ends, where the rules are hardest.
+      const M = 13;
+      const x = Float64Array.from({ length: M }, (_, m) => -7 + (14 * m) / (M - 1));
+      const reference = native().ntkGramLimitSync(x, M, 1, activation, 'pair-quadrature');
+      const grid = native().ntkGramLimitSync(x, M, 1, activation, 'grid');
+      expect(isSymmetric(grid, M)).toBe(true);
+      expect(relativeError(grid, reference)).toBeLessThan(1e-12);
+      const auto = ntkGramLimitSync(Dataset.create({ x, y: new Float64Array(M) }), { activation });
+      expect(relativeError(auto, reference)).toBeLessThan(1e-12);
+      if (activation === 'erf' || activation === 'sin' || activation === 'gelu') {
+        expect(Array.from(auto)).toEqual(Array.from(native().ntkGramLimitSync(x, M, 1, activation, 'closed-form')));
+      } else {
+        expect(Array.from(auto)).toEqual(Array.from(grid));
+      }
+    },
+  );
+
+  test('the grid converges past the per-pair rule\'s range: tanh at |x| <= 20 with half the w spacing', () => {
+    // One extra point at |x| = 40 halves the w spacing; the common entries must not move (times 10/9 for 1/M).
+    const x = Float64Array.from({ length: 9 }, (_, m) => -20 + 5 * m);
+    const B = native().ntkGramLimitSync(x, 9, 1, 'tanh', 'grid');
+    const far = Float64Array.from([...x, 40]);
+    const F = native().ntkGramLimitSync(far, 10, 1, 'tanh', 'grid');
+    const block = new Float64Array(81);
+    for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) block[i * 9 + j] = (F[i * 10 + j]! * 10) / 9;
+    expect(relativeError(B, block)).toBeLessThan(1e-12);
+  });
+
+  test.each(['tanh', 'erf', 'softplus', 'sin', 'gelu'] as const)(
     'is the large-width limit of N^(2 beta - 1) J J^T / M for %s (Monte Carlo)',
     (activation) => {
       const M = 6;
@@ -231,6 +289,111 @@ describe('ntkGramLimitSync', () => {
       expect(mean(small)).toBeGreaterThan(1.5 * mean(large));
     },
   );
+});
+
+/** Rows [r0, r0 + nr) x columns [c0, c0 + nc) of an n x n row-major matrix, times a factor. */
+function block(A: Float64Array, n: number, r0: number, nr: number, c0: number, nc: number, factor: number): Float64Array {
+  const out = new Float64Array(nr * nc);
+  for (let i = 0; i < nr; i++) for (let j = 0; j < nc; j++) out[i * nc + j] = A[(r0 + i) * n + c0 + j]! * factor;
+  return out;
+}
+
+describe('ntkCrossLimitSync and ntkDiagonalLimitSync', () => {
+  // d = 1: the shared grid (tanh, silu) or a closed form (erf); d = 2: the per-pair rule (tanh) or a closed form (gelu).
+  test.each([
+    ['tanh', 1, 7],
+    ['silu', 1, 7],
+    ['erf', 1, 7],
+    ['tanh', 2, 3],
+    ['gelu', 3, 2],
+  ] as const)('are the blocks of the Gram of the union times M_union / M_train: %s, inputDim %i, |x| <= %s', (activation, d, r) => {
+    const train = points(101, 10, d, r);
+    const testPoints = points(102, 7, d, r);
+    // A test point equal to a training point, where the per-pair rule takes its degenerate branch.
+    testPoints.x.set(train.x.subarray(0, d), 0);
+    const M = train.size;
+    const Mt = testPoints.size;
+    const union = Dataset.create({ x: Float64Array.from([...train.x, ...testPoints.x]), y: new Float64Array(M + Mt), inputDim: d });
+    const U = ntkGramLimitSync(union, { activation });
+    const factor = (M + Mt) / M;
+    const K = ntkCrossLimitSync(testPoints.x, train, { activation });
+    expect(K.length).toBe(Mt * M);
+    expect(relativeError(K, block(U, M + Mt, M, Mt, 0, M, factor))).toBeLessThan(1e-13);
+    const diag = ntkDiagonalLimitSync(testPoints.x, train, { activation });
+    const expected = Float64Array.from({ length: Mt }, (_, t) => U[(M + t) * (M + Mt) + M + t]! * factor);
+    // The diagonal's rule is sized by the test points alone (the union's by all points): they agree to
+    // the quadrature's accuracy, exactly for the closed forms.
+    expect(relativeError(diag, expected)).toBeLessThan(activation === 'erf' || activation === 'gelu' ? 1e-15 : 1e-12);
+    // The cross kernel against the training set itself is its Gram.
+    expect(relativeError(ntkCrossLimitSync(train.x, train, { activation }), ntkGramLimitSync(train, { activation }))).toBeLessThan(1e-13);
+  });
+
+  test('the default activation is tanh; no test points give empty results', async () => {
+    const train = points(103, 5, 1, 2);
+    const t = Float64Array.from([0.3, -1.2]);
+    expect(Array.from(ntkCrossLimitSync(t, train))).toEqual(Array.from(ntkCrossLimitSync(t, train, { activation: 'tanh' })));
+    expect(Array.from(ntkDiagonalLimitSync(t, train))).toEqual(Array.from(ntkDiagonalLimitSync(t, train, { activation: 'tanh' })));
+    expect(ntkCrossLimitSync(new Float64Array(0), train).length).toBe(0);
+    expect(ntkDiagonalLimitSync(new Float64Array(0), train).length).toBe(0);
+    expect((await ntkCrossLimit(new Float64Array(0), train)).length).toBe(0);
+  });
+
+  test('resolve (Promise versions) to exactly the ...Sync results, computed on copies', async () => {
+    const train = points(104, 20, 1, 4);
+    const t = Float64Array.from({ length: 9 }, (_, k) => -4 + k);
+    const K = ntkCrossLimitSync(t, train, { activation: 'softplus' });
+    const D = ntkDiagonalLimitSync(t, train, { activation: 'softplus' });
+    const copy = Float64Array.from(t);
+    const pending = Promise.all([ntkCrossLimit(copy, train, { activation: 'softplus' }), ntkDiagonalLimit(copy, train, { activation: 'softplus' })]);
+    copy.fill(0);
+    const [k, dg] = await pending;
+    expect(Array.from(k!)).toEqual(Array.from(K));
+    expect(Array.from(dg!)).toEqual(Array.from(D));
+  });
+
+  test('reject bad arguments with E_ARGUMENT, E_SHAPE, E_NONFINITE and E_TOO_LARGE', async () => {
+    const train = points(105, 4, 2, 1);
+    for (const fn of [ntkCrossLimitSync, ntkDiagonalLimitSync]) {
+      expectCode(() => fn([1, 2] as unknown as Float64Array, train), 'E_ARGUMENT');
+      expectCode(() => fn(new Float32Array(2) as unknown as Float64Array, train), 'E_ARGUMENT');
+      const e = expectCode(() => fn(new Float64Array(3), train), 'E_SHAPE');
+      expect(e.message).toMatch(/inputDim = 2/);
+      expectCode(() => fn(Float64Array.from([1, Number.NaN]), train), 'E_NONFINITE');
+      expectCode(() => fn(Float64Array.from([1, Number.POSITIVE_INFINITY]), train), 'E_NONFINITE');
+      expectCode(() => fn(new Float64Array(2), null as unknown as Dataset), 'E_ARGUMENT');
+      expectCode(() => fn(new Float64Array(2), train, 3 as unknown as object), 'E_ARGUMENT');
+      expectCode(() => fn(new Float64Array(2), train, { activation: 'relu' as Activation }), 'E_ARGUMENT');
+      expectCode(() => fn(new Float64Array(2), train, { gamma: 1 } as unknown as object), 'E_ARGUMENT');
+    }
+    // 2^27 test rows x 4 training points would be 4 GiB: refused before anything is allocated.
+    const big = points(106, 64, 1, 1);
+    expectCode(() => ntkCrossLimitSync(new Float64Array(2 ** 23 + 8), big), 'E_TOO_LARGE');
+    expect(await rejectionCode(ntkCrossLimit(new Float64Array(3), train))).toBe('E_SHAPE');
+    expect(await rejectionCode(ntkDiagonalLimit(Float64Array.from([Number.NaN, 0]), train))).toBe('E_NONFINITE');
+  });
+
+  test('the raw addon guards its own arguments', () => {
+    const addon = native();
+    for (const sync of [true, false]) {
+      const cross = sync ? addon.ntkCrossLimitSync : addon.ntkCrossLimit;
+      const diag = sync ? addon.ntkDiagonalLimitSync : addon.ntkDiagonalLimit;
+      const gram = sync ? addon.ntkGramLimitSync : addon.ntkGramLimit;
+      expectCode(() => cross(new Float64Array(3), 2, new Float64Array(2), 2, 1, 'tanh'), 'E_SHAPE');
+      expectCode(() => cross(new Float64Array(2), 2, new Float64Array(3), 2, 1, 'tanh'), 'E_SHAPE');
+      expectCode(() => cross(new Float64Array(2), 0, new Float64Array(2), 2, 1, 'tanh'), 'E_ARGUMENT');
+      expectCode(() => cross([1, 2] as unknown as Float64Array, 2, new Float64Array(2), 2, 1, 'tanh'), 'E_ARGUMENT');
+      expectCode(() => cross(new Float64Array(2), 2, new Float64Array(2), 2, 1, 'relu' as Activation), 'E_ARGUMENT');
+      expectCode(() => diag(new Float64Array(3), 2, 1, 5, 'tanh'), 'E_SHAPE');
+      expectCode(() => diag(new Float64Array(2), 2, 1, 0, 'tanh'), 'E_ARGUMENT');
+      expectCode(() => diag(new Float64Array(2), 2, 1, 1.5, 'tanh'), 'E_ARGUMENT');
+      // The method: unknown, no closed form, a grid for inputDim 2.
+      expectCode(() => gram(new Float64Array(2), 2, 1, 'tanh', 'fast' as LimitMethodName), 'E_ARGUMENT');
+      expectCode(() => gram(new Float64Array(2), 2, 1, 'tanh', 'closed-form'), 'E_ARGUMENT');
+      expectCode(() => gram(new Float64Array(4), 2, 2, 'tanh', 'grid'), 'E_ARGUMENT');
+      expectCode(() => gram(new Float64Array(2), 2, 1, 'tanh', 3 as unknown as LimitMethodName), 'E_ARGUMENT');
+      expectCode(() => diag(new Float64Array(2), 2, 1, 2, 'silu', 'closed-form'), 'E_ARGUMENT');
+    }
+  });
 });
 
 describe('nntkGramLimitSync', () => {
@@ -336,8 +499,8 @@ describe('ntkGramLimit and nntkGramLimit (Promises)', () => {
     expect(Array.from(K)).not.toEqual(Array.from(B));
   });
 
-  test('leave the event loop free while the Figure 3 kernel (M = 128) is computed', async () => {
-    const data = datasets.paperFigure3();
+  test('leave the event loop free while a slow kernel is computed (the per-pair rule, ~0.3 s)', async () => {
+    const data = points(83, 64, 2, 2.5);
     let ticks = 0;
     let settled = false;
     const timer = setInterval(() => {

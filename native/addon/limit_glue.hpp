@@ -4,9 +4,10 @@
 
 namespace nntk::glue {
 
-// Adds ntkGramLimit(x, M, d, activationIndex) and nntkGramLimit(x, M, d, activationIndex, gamma), which
-// return Promises and compute on the thread pool, and their blocking twins ntkGramLimitSync and
-// nntkGramLimitSync, to exports.
+// Adds to exports, each a Promise version (computing on the thread pool) and its blocking ...Sync twin:
+//   ntkGramLimit(x, M, d, activation[, method]), nntkGramLimit(x, M, d, activation, gamma),
+//   ntkCrossLimit(test, Mt, x, M, d, activation[, method]), ntkDiagonalLimit(test, Mt, d, M, activation[, method]),
+// method being 'auto' (the default), 'closed-form', 'grid' or 'pair-quadrature' (LimitMethod).
 void registerLimitKernels(Napi::Env env, Napi::Object exports);
 
 }  // namespace nntk::glue

@@ -1,4 +1,6 @@
-// Infinite-width NTK and NNTK (docs/MATH.md section 5) by tensor Gauss-Hermite quadrature: with
+// Infinite-width NTK and NNTK (docs/MATH.md section 5): the dispatch between the closed forms
+// (limit_closed_forms.cpp), the shared grid for inputDim 1 (limit_grid.cpp) and, here, the per-pair
+// tensor Gauss-Hermite quadrature, used for tanh, sigmoid, softplus and silu when inputDim > 1: with
 // u, v iid N(0, 1), a = |x|^2 + 1, b = |x'|^2 + 1, c = x.x' + 1, the pair z = sqrt(a) u,
 // z' = (c / sqrt(a)) u + sqrt(b - c^2 / a) v has the kernel's covariance, so each expectation is a
 // double integral against the standard normal, done with one n-point rule per variable. The node
@@ -16,6 +18,8 @@
 #include "blas_threads.hpp"
 #include "failure.hpp"
 #include "lapack_checks.hpp"
+#include "limit_closed_forms.hpp"
+#include "limit_grid.hpp"
 #include "parallel.hpp"
 
 namespace nntk {
@@ -80,10 +84,36 @@ double dot(const double* a, const double* b, std::size_t d) {
   return s;
 }
 
-double squaredDistance(const double* a, const double* b, std::size_t d) {
-  double s = 0;
-  for (std::size_t k = 0; k < d; ++k) s += (a[k] - b[k]) * (a[k] - b[k]);
-  return s;
+std::vector<double> squaredNorms(const double* x, std::size_t M, std::size_t d) {
+  std::vector<double> out(M);
+  for (std::size_t i = 0; i < M; ++i) out[i] = dot(x + i * d, x + i * d, d);
+  return out;
+}
+
+double maxOf(const std::vector<double>& v) {
+  double m = 0;
+  for (const double e : v) m = std::max(m, e);
+  return m;
+}
+
+// A block of B*: rows xa (Ma x d) against columns xb (Mb x d), each entry scaled by 1 / normalization.
+// symmetric: xb is xa, only j >= i is computed and the lower triangle mirrored.
+struct Block {
+  const double* xa;
+  std::size_t Ma;
+  const double* xb;
+  std::size_t Mb, d;
+  bool symmetric;
+  double normalization;
+};
+
+// B* from the two expectations; E[c^2] = 1/3 for c ~ U(-1, 1), and (x.x' + 1) is the inner product of
+// (x, 1) and (x', 1). MATH.md section 5.
+double kernelValue(double e0, double e1, double c, double normalization) { return (e0 + (c / 3.0) * e1) / normalization; }
+
+void mirrorUpper(double* out, std::size_t M) {
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t j = i + 1; j < M; ++j) out[j * M + i] = out[i * M + j];
 }
 
 // Scratch space of one worker thread.
@@ -93,28 +123,24 @@ struct Scratch {
   explicit Scratch(std::size_t n) : z(n), s0(n), s1(n), zi(n), s0i(n), s1i(n) {}
 };
 
-// Row i of B* for columns j >= i (MATH.md section 5), written to both triangles.
-void gramRow(Activation act, std::size_t M, std::size_t d, const double* x, const std::vector<double>& squaredNorms,
-             const HermiteRule& rule, const PairRanges& ranges, std::size_t i, Scratch& s, double* out) {
+// The per-pair tensor Gauss-Hermite rule (MATH.md section 5): row xi (squared norm normI) against
+// columns [first, last) of xb, written to row[j].
+void pairRow(Activation act, const HermiteRule& rule, const PairRanges& ranges, const double* xi, double normI,
+             const double* xb, const std::vector<double>& normsB, std::size_t d, std::size_t first, std::size_t last,
+             double normalization, Scratch& s, double* row) {
   const std::size_t n = rule.nodes.size();
   const double* u = rule.nodes.data();
   const double* w = rule.weights.data();
-  const double* xi = x + i * d;
-  const double a = squaredNorms[i] + 1.0;
+  const double a = normI + 1.0;
   const double rootA = std::sqrt(a);
   for (std::size_t k = 0; k < n; ++k) s.zi[k] = rootA * u[k];
   evaluateActivation(act, s.zi.data(), n, s.s0i.data(), s.s1i.data(), nullptr);
 
-  for (std::size_t j = i; j < M; ++j) {
-    const double* xj = x + j * d;
-    const double xx = dot(xi, xj, d);
-    const double c = xx + 1.0;
-    // a b - c^2 = (|x|^2 |x'|^2 - (x.x')^2) + |x - x'|^2: both terms are >= 0, and the second one is
-    // computed without cancellation, so the conditional variance stays accurate for close points.
-    const double det =
-        j == i ? 0.0 : std::max(squaredNorms[i] * squaredNorms[j] - xx * xx, 0.0) + squaredDistance(xi, xj, d);
-    const double r = c / rootA;
-    const double sd = std::sqrt(det / a);
+  for (std::size_t j = first; j < last; ++j) {
+    // a b - c^2 = (|x|^2 |x'|^2 - (x.x')^2) + |x - x'|^2 without cancellation (exactly 0 for x' = x).
+    const PairMoments m = pairMoments(xi, normI, xb + j * d, normsB[j], d);
+    const double r = m.c / rootA;
+    const double sd = std::sqrt(m.det / a);
     double e0 = 0, e1 = 0;  // E[sigma sigma'], E[sigma' sigma']
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t lo = ranges.lo[k], hi = ranges.hi[k];
@@ -139,11 +165,86 @@ void gramRow(Activation act, std::size_t M, std::size_t d, const double* x, cons
       e0 += w[k] * s.s0i[k] * inner0;
       e1 += w[k] * s.s1i[k] * inner1;
     }
-    // E[c^2] = 1/3 for c ~ U(-1, 1); the factor (x.x' + 1) is the inner product of (x, 1) and (x', 1).
-    const double value = (e0 + (c / 3.0) * e1) / static_cast<double>(M);
-    out[i * M + j] = value;
-    out[j * M + i] = value;
+    row[j] = kernelValue(e0, e1, m.c, normalization);
   }
+}
+
+// The block by the per-pair rule with n nodes per dimension. Each row is computed by one thread (for the
+// symmetric block, rows p and Ma - 1 - p together: Ma + 1 entries), so the result does not depend on
+// the thread count.
+void pairQuadratureBlock(Activation act, const Block& blk, std::size_t nodes, double* out) {
+  const HermiteRule rule = gaussHermiteRule(nodes, kProductFloor);
+  const PairRanges ranges = pairRanges(rule);
+  const std::vector<double> normsA = squaredNorms(blk.xa, blk.Ma, blk.d);
+  const std::vector<double> normsB = blk.symmetric ? normsA : squaredNorms(blk.xb, blk.Mb, blk.d);
+  const std::size_t tasks = blk.symmetric ? (blk.Ma + 1) / 2 : blk.Ma;
+  const std::size_t threads = std::max<std::size_t>(configuredThreads(), 1);
+  parallelFor(tasks, threads, [&](std::size_t first, std::size_t last, std::size_t) {
+    Scratch scratch(rule.nodes.size());
+    auto row = [&](std::size_t i) {
+      pairRow(act, rule, ranges, blk.xa + i * blk.d, normsA[i], blk.xb, normsB, blk.d, blk.symmetric ? i : 0, blk.Mb,
+              blk.normalization, scratch, out + i * blk.Mb);
+    };
+    for (std::size_t p = first; p < last; ++p) {
+      row(p);
+      if (blk.symmetric && blk.Ma - 1 - p != p) row(blk.Ma - 1 - p);
+    }
+  });
+  if (blk.symmetric) mirrorUpper(out, blk.Ma);
+}
+
+// The block from the closed forms (limit_closed_forms.hpp), rows spread over the threads.
+void closedFormBlock(Activation act, const Block& blk, double* out) {
+  const std::vector<double> normsA = squaredNorms(blk.xa, blk.Ma, blk.d);
+  const std::vector<double> normsB = blk.symmetric ? normsA : squaredNorms(blk.xb, blk.Mb, blk.d);
+  parallelFor(blk.Ma, std::max<std::size_t>(configuredThreads(), 1), [&](std::size_t first, std::size_t last, std::size_t) {
+    for (std::size_t i = first; i < last; ++i)
+      for (std::size_t j = blk.symmetric ? i : 0; j < blk.Mb; ++j) {
+        const PairMoments m = pairMoments(blk.xa + i * blk.d, normsA[i], blk.xb + j * blk.d, normsB[j], blk.d);
+        const PairExpectations e = closedFormExpectations(act, m);
+        out[i * blk.Mb + j] = kernelValue(e.e0, e.e1, m.c, blk.normalization);
+      }
+  });
+  if (blk.symmetric) mirrorUpper(out, blk.Ma);
+}
+
+double maxAbsolute(const double* x, std::size_t n) {
+  double m = 0;
+  for (std::size_t k = 0; k < n; ++k) m = std::max(m, std::fabs(x[k]));
+  return m;
+}
+
+// The block from the shared (w, b) grid (d = 1, limit_grid.hpp), sized for the largest |x| of both sets.
+void sharedGridBlock(Activation act, const Block& blk, double* out) {
+  const double X = std::max(maxAbsolute(blk.xa, blk.Ma), blk.symmetric ? 0.0 : maxAbsolute(blk.xb, blk.Mb));
+  const LimitGrid grid = limitGrid(act, X);
+  std::vector<double> E1(blk.Ma * blk.Mb);
+  gridExpectations(act, grid, blk.xa, blk.Ma, blk.xb, blk.Mb, blk.symmetric, out, E1.data());
+  for (std::size_t i = 0; i < blk.Ma; ++i)
+    for (std::size_t j = 0; j < blk.Mb; ++j) {
+      const std::size_t k = i * blk.Mb + j;
+      out[k] = kernelValue(out[k], E1[k], blk.xa[i] * blk.xb[j] + 1.0, blk.normalization);
+    }
+}
+
+void requireFiniteKernel(const double* out, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k)
+    if (!std::isfinite(out[k]))
+      throw Failure(ErrorCode::NonFinite, "the limit kernel is not finite at these inputs; |x| is too large, rescale the data");
+}
+
+void computeBlock(Activation act, const Block& blk, LimitMethod method, double* out) {
+  if (blk.Ma == 0 || blk.Mb == 0) return;
+  switch (resolveLimitMethod(act, blk.d, method)) {
+    case LimitMethod::ClosedForm: closedFormBlock(act, blk, out); break;
+    case LimitMethod::SharedGrid: sharedGridBlock(act, blk, out); break;
+    default: {
+      double maxNorm = maxOf(squaredNorms(blk.xa, blk.Ma, blk.d));
+      if (!blk.symmetric) maxNorm = std::max(maxNorm, maxOf(squaredNorms(blk.xb, blk.Mb, blk.d)));
+      pairQuadratureBlock(act, blk, limitQuadratureNodes(act, 1.0 + maxNorm), out);
+    }
+  }
+  requireFiniteKernel(out, blk.Ma * blk.Mb);
 }
 
 }  // namespace
@@ -200,24 +301,8 @@ HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
 
 void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, std::size_t nodes) {
   if (M == 0) return;
-  const HermiteRule rule = gaussHermiteRule(nodes, kProductFloor);
-  const PairRanges ranges = pairRanges(rule);
-  std::vector<double> squaredNorms(M);
-  for (std::size_t i = 0; i < M; ++i) squaredNorms[i] = dot(x + i * d, x + i * d, d);
-
-  // Row i holds M - i entries, so each task takes rows p and M - 1 - p (M + 1 entries together).
-  const std::size_t tasks = (M + 1) / 2;
-  const std::size_t threads = std::max<std::size_t>(configuredThreads(), 1);
-  parallelFor(tasks, threads, [&](std::size_t first, std::size_t last, std::size_t) {
-    Scratch scratch(rule.nodes.size());
-    for (std::size_t p = first; p < last; ++p) {
-      gramRow(act, M, d, x, squaredNorms, rule, ranges, p, scratch, out);
-      if (M - 1 - p != p) gramRow(act, M, d, x, squaredNorms, rule, ranges, M - 1 - p, scratch, out);
-    }
-  });
-  for (std::size_t k = 0; k < M * M; ++k)
-    if (!std::isfinite(out[k]))
-      throw Failure(ErrorCode::NonFinite, "the limit kernel is not finite at these inputs; |x| is too large, rescale the data");
+  pairQuadratureBlock(act, Block{x, M, x, M, d, true, static_cast<double>(M)}, nodes, out);
+  requireFiniteKernel(out, M * M);
 }
 
 std::size_t limitQuadratureNodes(Activation act, double maxVariance) {
@@ -226,10 +311,76 @@ std::size_t limitQuadratureNodes(Activation act, double maxVariance) {
   return std::max(kMinLimitNodes, static_cast<std::size_t>(wanted));
 }
 
-void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out) {
-  double maxSquaredNorm = 0;
-  for (std::size_t i = 0; i < M; ++i) maxSquaredNorm = std::max(maxSquaredNorm, dot(x + i * d, x + i * d, d));
-  ntkLimitGram(act, M, d, x, out, limitQuadratureNodes(act, 1.0 + maxSquaredNorm));
+LimitMethod resolveLimitMethod(Activation act, std::size_t d, LimitMethod method) {
+  const std::string name(activationSpec(act).name);
+  switch (method) {
+    case LimitMethod::Auto:
+      return hasLimitClosedForm(act) ? LimitMethod::ClosedForm : d == 1 ? LimitMethod::SharedGrid : LimitMethod::PairQuadrature;
+    case LimitMethod::ClosedForm:
+      if (!hasLimitClosedForm(act))
+        throw Failure(ErrorCode::Argument, "the " + name + " limit kernel has no closed form (erf, sin and gelu have one); use method 'auto'");
+      return method;
+    case LimitMethod::SharedGrid:
+      if (d != 1)
+        throw Failure(ErrorCode::Argument, "the shared grid needs inputDim 1, not " + std::to_string(d) + "; use method 'auto'");
+      return method;
+    case LimitMethod::PairQuadrature: return method;
+  }
+  throw Failure(ErrorCode::Internal, "unknown limit kernel method");
+}
+
+void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, LimitMethod method) {
+  computeBlock(act, Block{x, M, x, M, d, true, static_cast<double>(M)}, method, out);
+}
+
+void ntkLimitCross(Activation act, std::size_t Mt, const double* test, std::size_t M, const double* train, std::size_t d,
+                   double* out, LimitMethod method) {
+  computeBlock(act, Block{test, Mt, train, M, d, false, static_cast<double>(M)}, method, out);
+}
+
+void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::size_t d, std::size_t normalization,
+                      double* out, LimitMethod method) {
+  if (Mt == 0) return;
+  const double scale = static_cast<double>(normalization);
+  const std::vector<double> norms = squaredNorms(test, Mt, d);
+  const LimitMethod resolved = resolveLimitMethod(act, d, method);
+  if (method == LimitMethod::Auto && resolved != LimitMethod::ClosedForm) {
+    // One point at a time needs only a one-dimensional rule (MATH.md section 5.2), for any inputDim.
+    std::vector<double> e1(Mt);
+    lineDiagonalExpectations(act, norms.data(), Mt, out, e1.data());
+    for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], norms[t] + 1.0, scale);
+    requireFiniteKernel(out, Mt);
+    return;
+  }
+  switch (resolved) {
+    case LimitMethod::ClosedForm:
+      for (std::size_t t = 0; t < Mt; ++t) {
+        const PairMoments m = pairMoments(test + t * d, norms[t], test + t * d, norms[t], d);
+        const PairExpectations e = closedFormExpectations(act, m);
+        out[t] = kernelValue(e.e0, e.e1, m.c, scale);
+      }
+      break;
+    case LimitMethod::SharedGrid: {
+      const LimitGrid grid = limitGrid(act, maxAbsolute(test, Mt));
+      std::vector<double> e1(Mt);
+      gridDiagonalExpectations(act, grid, test, Mt, out, e1.data());
+      for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], test[t] * test[t] + 1.0, scale);
+      break;
+    }
+    default: {
+      // One point against itself per entry, by the per-pair rule sized for the largest |x|.
+      const HermiteRule rule = gaussHermiteRule(limitQuadratureNodes(act, 1.0 + maxOf(norms)), kProductFloor);
+      const PairRanges ranges = pairRanges(rule);
+      parallelFor(Mt, std::max<std::size_t>(configuredThreads(), 1), [&](std::size_t first, std::size_t last, std::size_t) {
+        Scratch scratch(rule.nodes.size());
+        for (std::size_t t = first; t < last; ++t) {
+          const std::vector<double> norm{norms[t]};
+          pairRow(act, rule, ranges, test + t * d, norms[t], test + t * d, norm, d, 0, 1, scale, scratch, out + t);
+        }
+      });
+    }
+  }
+  requireFiniteKernel(out, Mt);
 }
 
 // NNTK* = B* (B* + gamma I)^-1 = (B* + gamma I)^-1 B* (the two commute), MATH.md section 5: one
@@ -237,10 +388,10 @@ void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x,
 // gamma > 0, or gamma = 0 with B* positive definite) and a solve with the M columns of B*.
 void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double gamma, double* out) {
   if (M == 0) return;
-  const BlasScope blas(BlasMode::Pool);  // the Cholesky solve (and, nested, DSTEV for the quadrature rule)
   const lapack_int n = toLapackInt(M, "the number of data points");
   std::vector<double> B(M * M);
-  ntkLimitGram(act, M, d, x, B.data());
+  ntkLimitGram(act, M, d, x, B.data());  // takes its own BLAS scopes, so before the one below
+  const BlasScope blas(BlasMode::Pool);  // the Cholesky solve
   std::vector<double> A(B);
   for (std::size_t k = 0; k < M; ++k) A[k * M + k] += gamma;
 

@@ -5,7 +5,9 @@
 //   (z, z') centered bivariate normal, Var z = |x|^2 + 1, Var z' = |x'|^2 + 1, Cov(z, z') = x.x' + 1,
 //
 // which is lim N^(2 beta - 1) J J^T / M, and NNTK* = B* (B* + gamma I)^-1. The Gaussian expectations
-// are evaluated by tensor Gauss-Hermite quadrature (limit_kernel.cpp explains the node count).
+// come from closed forms where they exist (erf, sin, gelu: limit_closed_forms.hpp), else for inputDim 1
+// from one (w, b) grid shared by all pairs (limit_grid.hpp), else from a tensor Gauss-Hermite rule per
+// pair (limit_kernel.cpp explains its node count). MATH.md sections 5.1-5.2.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -32,11 +34,30 @@ struct HermiteRule {
 };
 HermiteRule gaussHermiteRule(std::size_t n, double weightFloor);
 
+// How the expectations are evaluated. Auto: the closed form if the activation has one, else the shared
+// grid for d = 1, else the per-pair rule. The others force one method (for tests and the benchmark):
+// ClosedForm fails for tanh, sigmoid, softplus and silu, SharedGrid for d > 1.
+enum class LimitMethod { Auto, ClosedForm, SharedGrid, PairQuadrature };
+// E_ARGUMENT when the method cannot serve (act, d); Auto resolved to the method that will run.
+LimitMethod resolveLimitMethod(Activation act, std::size_t d, LimitMethod method);
+
 // B* (M x M, row-major, symmetric) at the M rows of x (M x d, row-major). MATH.md section 5.
-void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out);
-// The same with an explicit number of quadrature nodes per dimension (for accuracy studies); the
-// overload above uses limitQuadratureNodes(act, 1 + max_m |x_m|^2).
+void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out,
+                  LimitMethod method = LimitMethod::Auto);
+// The per-pair rule with an explicit number of quadrature nodes per dimension (for accuracy studies);
+// PairQuadrature uses limitQuadratureNodes(act, 1 + max_m |x_m|^2).
 void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, std::size_t nodes);
+
+// The cross kernel B*(x_test, x_train) (Mt x M, row-major) with the Gram's normalization 1/M (M the
+// number of training points), so that it is (M_union / M) times the off-diagonal block of the Gram of
+// the union of the two sets. The accuracy is set by the largest |x| of both sets.
+void ntkLimitCross(Activation act, std::size_t Mt, const double* test, std::size_t M, const double* train, std::size_t d,
+                   double* out, LimitMethod method = LimitMethod::Auto);
+// The test diagonal B*(x_t, x_t) for t < Mt, with the factor 1 / normalization (the number of training
+// points) in place of 1 / M. Auto: the closed form, else a one-dimensional trapezoidal rule per point
+// (limit_grid.hpp); SharedGrid and PairQuadrature force the 2D rules (the Gram's diagonal, for tests).
+void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::size_t d, std::size_t normalization,
+                      double* out, LimitMethod method = LimitMethod::Auto);
 
 // NNTK* = B* (B* + gamma I)^-1 (M x M, row-major, symmetric), gamma >= 0. E_SINGULAR when B* + gamma I
 // is not positive definite to working precision (gamma = 0 with B* singular, or gamma far below
