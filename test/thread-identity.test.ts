@@ -14,7 +14,9 @@ import {
   getThreads,
   newtonStepSync,
   nntkGramLimitSync,
+  nntkCrossSync,
   nntkGramSync,
+  ntkCrossSync,
   ntkGramLimitSync,
   ntkGramSync,
   oneStepGridSync,
@@ -120,9 +122,13 @@ describe('thread-count independence: steps', () => {
   it('dense Newton on an indefinite system (the LDL^T fallback)', async () => {
     await expectSameBits(() => newtonStepSync(dense.net, dense.data, { regularization: { lambda: 1e-9 }, solver: 'dense' }));
   });
-  it('curvatureSpectrumSync, both curvatures', async () => {
-    for (const curvature of ['newton', 'gauss-newton'] as const)
-      await expectSameBits(() => curvatureSpectrumSync(wide.net, wide.data, { regularization: reg, curvature }));
+  it('curvatureSpectrumSync, both curvatures: secular extremes with vectors, trace, Frobenius, histogram, SLQ; bisection', async () => {
+    const options = { regularization: reg, smallest: 2, largest: 2, eigenvectors: true, frobenius: true,
+                      histogram: { edges: [-1, 0, 1e-3, 1] }, density: { probes: 2, steps: 8, seed: 3 } };
+    for (const curvature of ['newton', 'gauss-newton'] as const) {
+      for (const p of [wide, wide2]) await expectSameBits(() => curvatureSpectrumSync(p.net, p.data, { ...options, curvature }));
+      await expectSameBits(() => curvatureSpectrumSync(wide.net, wide.data, { regularization: reg, curvature, method: 'bisection' }));
+    }
   });
 });
 
@@ -132,6 +138,14 @@ describe('thread-count independence: kernels', () => {
       await expectSameBits(() => ntkGramSync(p.net, p.data));
       for (const curvature of ['newton', 'gauss-newton'] as const)
         await expectSameBits(() => nntkGramSync(p.net, p.data, { regularization: reg, curvature }));
+    }
+  });
+  it('ntkCrossSync and nntkCrossSync (test rows against training columns, and test diagonals)', async () => {
+    for (const p of [wide, wide2]) {
+      const test = uniforms(rng(9), 7 * p.net.inputDim, -1.5, 1.5);
+      await expectSameBits(() => ntkCrossSync(p.net, p.data, test));
+      for (const curvature of ['newton', 'gauss-newton'] as const)
+        await expectSameBits(() => nntkCrossSync(p.net, p.data, test, { regularization: reg, curvature }));
     }
   });
   it('ntkGramLimitSync and nntkGramLimitSync', async () => {
