@@ -96,7 +96,7 @@ function prepareTest(testArg: unknown, data: Dataset, what: string, resultEntrie
   return Mt;
 }
 
-function prepareCross(test: unknown, dataArg: unknown, options: unknown, what: string) {
+function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: string) {
   const data = requireDataset(dataArg);
   if (!isPlainObject(options)) throw invalid('E_ARGUMENT', `${what} options`, 'an options object', options);
   requireKnownKeys(options, `${what} options`, ['activation']);
@@ -110,15 +110,16 @@ function prepareCross(test: unknown, dataArg: unknown, options: unknown, what: s
  * training point m), normalized by 1/M like ntkGramLimit, so that it is the off-diagonal block of the Gram
  * of the union of both sets times M_union / M. `test` holds rows of data.inputDim values; data supplies
  * the training points (its targets are not used). The accuracy is that of ntkGramLimit at the largest |x|
- * of both sets. On a worker thread, from copies; ntkCrossLimitSync blocks.
+ * of both sets. The argument order (data, test) is that of ntkCross(net, data, test). On a worker thread,
+ * from copies; ntkCrossLimitSync blocks.
  */
-export async function ntkCrossLimit(test: Float64Array, data: Dataset, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
-  const p = prepareCross(test, data, o, 'ntkCrossLimit');
+export async function ntkCrossLimit(data: Dataset, test: Float64Array, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
+  const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkCrossLimit(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation);
 }
-export function ntkCrossLimitSync(test: Float64Array, data: Dataset, o: NtkCrossLimitOptions = {}): Float64Array {
-  const p = prepareCross(test, data, o, 'ntkCrossLimit');
+export function ntkCrossLimitSync(data: Dataset, test: Float64Array, o: NtkCrossLimitOptions = {}): Float64Array {
+  const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkCrossLimitSync(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation);
 }
@@ -128,13 +129,13 @@ export function ntkCrossLimitSync(test: Float64Array, data: Dataset, o: NtkCross
  * the diagonal of the Gram of the test points times Mt / M. data only supplies M and inputDim.
  * On a worker thread, from a copy; ntkDiagonalLimitSync blocks.
  */
-export async function ntkDiagonalLimit(test: Float64Array, data: Dataset, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
-  const p = prepareCross(test, data, o, 'ntkDiagonalLimit');
+export async function ntkDiagonalLimit(data: Dataset, test: Float64Array, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
+  const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkDiagonalLimit(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation);
 }
-export function ntkDiagonalLimitSync(test: Float64Array, data: Dataset, o: NtkDiagonalLimitOptions = {}): Float64Array {
-  const p = prepareCross(test, data, o, 'ntkDiagonalLimit');
+export function ntkDiagonalLimitSync(data: Dataset, test: Float64Array, o: NtkDiagonalLimitOptions = {}): Float64Array {
+  const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkDiagonalLimitSync(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation);
 }

@@ -207,7 +207,7 @@ describe('ntkGramLimitSync', () => {
     try {
       const run = (data: Dataset, activation: Activation) => {
         const t = test.subarray(0, data.inputDim * Math.floor(test.length / data.inputDim));
-        return [ntkGramLimitSync(data, { activation }), ntkCrossLimitSync(t, data, { activation }), ntkDiagonalLimitSync(t, data, { activation })];
+        return [ntkGramLimitSync(data, { activation }), ntkCrossLimitSync(data, t, { activation }), ntkDiagonalLimitSync(data, t, { activation })];
       };
       for (const [data, activation] of cases) {
         setThreads(1);
@@ -316,35 +316,35 @@ describe('ntkCrossLimitSync and ntkDiagonalLimitSync', () => {
     const union = Dataset.create({ x: Float64Array.from([...train.x, ...testPoints.x]), y: new Float64Array(M + Mt), inputDim: d });
     const U = ntkGramLimitSync(union, { activation });
     const factor = (M + Mt) / M;
-    const K = ntkCrossLimitSync(testPoints.x, train, { activation });
+    const K = ntkCrossLimitSync(train, testPoints.x, { activation });
     expect(K.length).toBe(Mt * M);
     expect(relativeError(K, block(U, M + Mt, M, Mt, 0, M, factor))).toBeLessThan(1e-13);
-    const diag = ntkDiagonalLimitSync(testPoints.x, train, { activation });
+    const diag = ntkDiagonalLimitSync(train, testPoints.x, { activation });
     const expected = Float64Array.from({ length: Mt }, (_, t) => U[(M + t) * (M + Mt) + M + t]! * factor);
     // The diagonal's rule is sized by the test points alone (the union's by all points): they agree to
     // the quadrature's accuracy, exactly for the closed forms.
     expect(relativeError(diag, expected)).toBeLessThan(activation === 'erf' || activation === 'gelu' ? 1e-15 : 1e-12);
     // The cross kernel against the training set itself is its Gram.
-    expect(relativeError(ntkCrossLimitSync(train.x, train, { activation }), ntkGramLimitSync(train, { activation }))).toBeLessThan(1e-13);
+    expect(relativeError(ntkCrossLimitSync(train, train.x, { activation }), ntkGramLimitSync(train, { activation }))).toBeLessThan(1e-13);
   });
 
   test('the default activation is tanh; no test points give empty results', async () => {
     const train = points(103, 5, 1, 2);
     const t = Float64Array.from([0.3, -1.2]);
-    expect(Array.from(ntkCrossLimitSync(t, train))).toEqual(Array.from(ntkCrossLimitSync(t, train, { activation: 'tanh' })));
-    expect(Array.from(ntkDiagonalLimitSync(t, train))).toEqual(Array.from(ntkDiagonalLimitSync(t, train, { activation: 'tanh' })));
-    expect(ntkCrossLimitSync(new Float64Array(0), train).length).toBe(0);
-    expect(ntkDiagonalLimitSync(new Float64Array(0), train).length).toBe(0);
-    expect((await ntkCrossLimit(new Float64Array(0), train)).length).toBe(0);
+    expect(Array.from(ntkCrossLimitSync(train, t))).toEqual(Array.from(ntkCrossLimitSync(train, t, { activation: 'tanh' })));
+    expect(Array.from(ntkDiagonalLimitSync(train, t))).toEqual(Array.from(ntkDiagonalLimitSync(train, t, { activation: 'tanh' })));
+    expect(ntkCrossLimitSync(train, new Float64Array(0)).length).toBe(0);
+    expect(ntkDiagonalLimitSync(train, new Float64Array(0)).length).toBe(0);
+    expect((await ntkCrossLimit(train, new Float64Array(0))).length).toBe(0);
   });
 
   test('resolve (Promise versions) to exactly the ...Sync results, computed on copies', async () => {
     const train = points(104, 20, 1, 4);
     const t = Float64Array.from({ length: 9 }, (_, k) => -4 + k);
-    const K = ntkCrossLimitSync(t, train, { activation: 'softplus' });
-    const D = ntkDiagonalLimitSync(t, train, { activation: 'softplus' });
+    const K = ntkCrossLimitSync(train, t, { activation: 'softplus' });
+    const D = ntkDiagonalLimitSync(train, t, { activation: 'softplus' });
     const copy = Float64Array.from(t);
-    const pending = Promise.all([ntkCrossLimit(copy, train, { activation: 'softplus' }), ntkDiagonalLimit(copy, train, { activation: 'softplus' })]);
+    const pending = Promise.all([ntkCrossLimit(train, copy, { activation: 'softplus' }), ntkDiagonalLimit(train, copy, { activation: 'softplus' })]);
     copy.fill(0);
     const [k, dg] = await pending;
     expect(Array.from(k!)).toEqual(Array.from(K));
@@ -354,22 +354,22 @@ describe('ntkCrossLimitSync and ntkDiagonalLimitSync', () => {
   test('reject bad arguments with E_ARGUMENT, E_SHAPE, E_NONFINITE and E_TOO_LARGE', async () => {
     const train = points(105, 4, 2, 1);
     for (const fn of [ntkCrossLimitSync, ntkDiagonalLimitSync]) {
-      expectCode(() => fn([1, 2] as unknown as Float64Array, train), 'E_ARGUMENT');
-      expectCode(() => fn(new Float32Array(2) as unknown as Float64Array, train), 'E_ARGUMENT');
-      const e = expectCode(() => fn(new Float64Array(3), train), 'E_SHAPE');
+      expectCode(() => fn(train, [1, 2] as unknown as Float64Array), 'E_ARGUMENT');
+      expectCode(() => fn(train, new Float32Array(2) as unknown as Float64Array), 'E_ARGUMENT');
+      const e = expectCode(() => fn(train, new Float64Array(3)), 'E_SHAPE');
       expect(e.message).toMatch(/inputDim = 2/);
-      expectCode(() => fn(Float64Array.from([1, Number.NaN]), train), 'E_NONFINITE');
-      expectCode(() => fn(Float64Array.from([1, Number.POSITIVE_INFINITY]), train), 'E_NONFINITE');
-      expectCode(() => fn(new Float64Array(2), null as unknown as Dataset), 'E_ARGUMENT');
-      expectCode(() => fn(new Float64Array(2), train, 3 as unknown as object), 'E_ARGUMENT');
-      expectCode(() => fn(new Float64Array(2), train, { activation: 'relu' as Activation }), 'E_ARGUMENT');
-      expectCode(() => fn(new Float64Array(2), train, { gamma: 1 } as unknown as object), 'E_ARGUMENT');
+      expectCode(() => fn(train, Float64Array.from([1, Number.NaN])), 'E_NONFINITE');
+      expectCode(() => fn(train, Float64Array.from([1, Number.POSITIVE_INFINITY])), 'E_NONFINITE');
+      expectCode(() => fn(null as unknown as Dataset, new Float64Array(2)), 'E_ARGUMENT');
+      expectCode(() => fn(train, new Float64Array(2), 3 as unknown as object), 'E_ARGUMENT');
+      expectCode(() => fn(train, new Float64Array(2), { activation: 'relu' as Activation }), 'E_ARGUMENT');
+      expectCode(() => fn(train, new Float64Array(2), { gamma: 1 } as unknown as object), 'E_ARGUMENT');
     }
     // 2^27 test rows x 4 training points would be 4 GiB: refused before anything is allocated.
     const big = points(106, 64, 1, 1);
-    expectCode(() => ntkCrossLimitSync(new Float64Array(2 ** 23 + 8), big), 'E_TOO_LARGE');
-    expect(await rejectionCode(ntkCrossLimit(new Float64Array(3), train))).toBe('E_SHAPE');
-    expect(await rejectionCode(ntkDiagonalLimit(Float64Array.from([Number.NaN, 0]), train))).toBe('E_NONFINITE');
+    expectCode(() => ntkCrossLimitSync(big, new Float64Array(2 ** 23 + 8)), 'E_TOO_LARGE');
+    expect(await rejectionCode(ntkCrossLimit(train, new Float64Array(3)))).toBe('E_SHAPE');
+    expect(await rejectionCode(ntkDiagonalLimit(train, Float64Array.from([Number.NaN, 0])))).toBe('E_NONFINITE');
   });
 
   test('the raw addon guards its own arguments', () => {

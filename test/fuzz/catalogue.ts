@@ -408,14 +408,14 @@ export const CATALOGUE: Entry[] = [
         const d = smallDim(rng);
         const data = validData(rng, d, Math.min(smallM(rng), 16), false);
         const test = wave(rng, d * rng.int(1, 12), 2);
-        return rng.chance(0.3) ? [test, data.node] : [test, data.node, O({ activation: opt(rng, ACTIVATION_NAMES) })];
+        return rng.chance(0.3) ? [data.node, test] : [data.node, test, O({ activation: opt(rng, ACTIVATION_NAMES) })];
       },
       call: (a) => `${fn}(${a.join(', ')})`,
       // Millions of test rows are a legitimately long computation (K activation values per row): cap them.
       fixup: (args) => {
-        const t = args[0];
+        const t = args[1];
         return t?.k === 'v' && t.meta?.t === 'f64' && t.meta.n > 2 ** 16
-          ? [V('new Float64Array(2 ** 16)', { t: 'f64', n: 2 ** 16 }), ...args.slice(1)]
+          ? [args[0]!, V('new Float64Array(2 ** 16)', { t: 'f64', n: 2 ** 16 }), ...args.slice(2)]
           : args;
       },
     }),
