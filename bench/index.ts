@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runDenseStepBench } from './dense-step.js';
+import { runFigure3SolveBench } from './figure3-solve.js';
 import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
 import { runLimitKernelsBench } from './limit-kernels.js';
@@ -29,6 +30,7 @@ const SECTIONS: [string, string, () => unknown][] = [
   ['structured', 'Structured (width-linear) solver and kernels', () => runStructuredBench(log)],
   ['limit', 'Infinite-width limit kernels', () => runLimitKernelsBench(log)],
   ['spectrum', 'Spectra and predictions at any width', () => runSpectrumBench(log)],
+  ['solve', 'Figure 3 Newton run: time per linear solve against its floor', () => runFigure3SolveBench(log)],
   ['training', 'Training, Figure 3 problem (width 1000, seed 0)', () => runTrainingBench(log)],
   ['first-order', 'Gradient descent and Adam, Figure 3 problem (width 1000, seed 0, 100000 iterations)', () => runFirstOrderBench(log)],
   ['figures', "Figures 1-2 at the paper's scale (nntk reproduce)", () => runFiguresBench(log)],

@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 constexpr std::size_t kNeuronsPerTask = 1024;   // neurons a slot handles between two DSYRK folds (at most)
-constexpr std::size_t kMinNeuronsPerSlot = 256; // neurons per slot at least (parallel.hpp), so folds stay BLAS-3 sized
+constexpr std::size_t kMinNeuronsPerSlot = 64;   // neurons per slot at least (parallel.hpp), so folds stay BLAS-3 sized
 constexpr std::size_t kMaxDeflated = 4096;      // near-singular directions the capacitance may absorb
 // A block eigenvalue below this fraction of its block's scale is deflated (MATH.md section 4). The Woodbury
 // formulas lose about log10(scale / |theta|) - 16.5 digits to 1/theta, so below 1e-4 they could pass 3e-13
