@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "blas_threads.hpp"
+#include "curvature_spectrum.hpp"
 #include "failure.hpp"
 #include "parallel.hpp"
 #include "signed_gram.hpp"
@@ -373,7 +374,7 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
 
   if (spectrum == Spectrum::Extremal) {
     const auto start = Clock::now();
-    const ExtremalSpectrum e = extremal();
+    const ExtremalSpectrum e = extremalBySecular();
     out.minEigenvalue = e.minEigenvalue;
     out.maxEigenvalue = e.maxEigenvalue;
     out.hasExtremal = true;
@@ -403,13 +404,32 @@ bool StructuredSystem::gaussNewtonClosedForm(ExtremalSpectrum& out) const {
 
 StructuredOptions structuredOptions(const StepRequest& request) {
   StructuredOptions options;
-  options.cacheTransformed = request.spectrum == Spectrum::Extremal;
   options.memoryLimitBytes = request.memoryLimitBytes;
   return options;
 }
 
 StepOutcome structuredStep(const NetView& net, const DataView& data, const StepRequest& request) {
   return StructuredSystem(net, data, request.curvature, request.lambda, structuredOptions(request)).step(request.spectrum);
+}
+
+ExtremalSpectrum StructuredSystem::extremalBySecular() {
+  ExtremalSpectrum out;
+  out.inertia = inertia();
+  if (gaussNewtonClosedForm(out)) return out;
+  SpectrumRequest request;
+  request.curvature = curvature_;
+  request.lambda = lambda_;
+  request.memoryLimitBytes = memoryLimitBytes_;
+  request.inertia = false;
+  try {
+    const SpectrumResult s = curvatureSpectrum(net_, data_, request);
+    out.minEigenvalue = s.smallest.at(0);
+    out.maxEigenvalue = s.largest.at(0);
+    return out;
+  } catch (const Failure& f) {
+    if (f.code() != ErrorCode::TooLarge) throw;
+    return extremal();  // the operator's P-vectors do not fit memoryLimitBytes: bisection needs none
+  }
 }
 
 ExtremalSpectrum StructuredSystem::extremal() {

@@ -62,7 +62,10 @@ class StructuredSystem {
   Inertia inertia() const { return inertiaOf(capacitance0_, nullptr, true); }
   // step = -(C + lambda I)^-1 grad L, with inertia and, for Spectrum::Extremal, the extremal eigenvalues.
   StepOutcome step(Spectrum spectrum);
+  // Both extremes of C + lambda I by Haynsworth bisection (100-200 sweeps; curvatureSpectrum's 'bisection').
   ExtremalSpectrum extremal();
+  // The same by the secular equations of curvature_spectrum.hpp (about 7 passes): the step's monitoring.
+  ExtremalSpectrum extremalBySecular();
   // NNTK = J (C + lambda I)^-1 J^T / M = I - M [C_cap^-1]_11  (M x M, MATH.md section 5).
   void nntkGram(double* out);
   // The NNTK between test points and the training points, and its test diagonal (cross_kernels.hpp).
