@@ -32,6 +32,8 @@ export interface Entry {
   call(a: string[]): string;
   /** Adjusts a mutated call so that a legitimately long run stays short (e.g. adds a time limit). */
   fixup?(args: Node[]): Node[];
+  /** The call starts worker threads, whose address-space reservations need more than the child's cap (child.ts). */
+  threads?: true;
   /** Output paths (as scanned by classify.ts) where NaN or Infinity is documented behaviour. */
   nonFinite?: RegExp;
   /** The same, decided from the result (e.g. a training run that reports it diverged). */
@@ -568,6 +570,7 @@ export const CATALOGUE: Entry[] = [
       name: fn,
       uses: [fn, ...(fn === 'runPlannedSweep' ? ['planSweep'] : [])],
       weight: fn === 'planSweep' ? 2 : 1,
+      ...(fn === 'planSweep' ? {} : { threads: true as const }),
       build: (rng) => {
         const experiment = rng.pick(['one-step', 'train', 'kernel'] as const);
         const fixed = O({

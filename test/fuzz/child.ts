@@ -43,7 +43,6 @@ function parse(argv: string[]): Args {
 
 const args = parse(process.argv.slice(2));
 const line = (text: string) => writeSync(2, `${text}\n`);
-capAddressSpace();
 
 /**
  * The memory cap: once everything is loaded, limit the address space to what is mapped now plus
@@ -52,19 +51,43 @@ capAddressSpace();
  * time because V8 sizes some reservations (WebAssembly memories of tsx's lexers) to whatever
  * RLIMIT_AS allows: a cap given at spawn is eaten by them before the first call (runner.ts).
  */
+let softCap = 0;
+let hardCap = 0;
 function capAddressSpace(): void {
   const headroom = Number(process.env.NNTK_FUZZ_HEADROOM ?? 4 * 2 ** 30);
   if (!(headroom > 0)) return;
   const status = readFileSync('/proc/self/status', 'utf8');
   const mapped = Number(/VmSize:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
   if (!Number.isFinite(mapped)) return;
-  const limit = Math.round(mapped + headroom);
-  try {
-    execFileSync('prlimit', ['--pid', String(process.pid), `--as=${limit}:${limit}`], { stdio: 'ignore' });
-  } catch {
+  const soft = Math.round(mapped + headroom);
+  const hard = soft + THREADED_HEADROOM;
+  if (setAddressSpace(soft, hard)) {
+    softCap = soft;
+    hardCap = hard;
+  } else {
     line(`N could not lower RLIMIT_AS with prlimit; running under the parent's cap only`);
   }
 }
+
+/**
+ * Entries that start worker threads (the sweeps' piscina pool): each thread's V8 isolate and its
+ * OpenBLAS buffers reserve several GiB of address space that they never touch, past the 4 GiB cap
+ * (V8 then aborts with "Failed to reserve virtual memory for CodeRange", whatever the call's input).
+ * The soft limit is lifted to the hard limit, this much higher, for such a call only.
+ */
+const THREADED_HEADROOM = 32 * 2 ** 30;
+
+function setAddressSpace(soft: number, hard: number): boolean {
+  try {
+    execFileSync('prlimit', ['--pid', String(process.pid), `--as=${soft}:${hard}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+capAddressSpace();
+
 // Exceptions and rejections outside a call's promise (a callback run later, a rejection nobody awaits).
 let current = -1;
 const stray: unknown[] = [];
@@ -73,6 +96,8 @@ process.on('unhandledRejection', (e) => stray.push(e));
 
 async function perform(call: Call, drop: ReadonlySet<number>): Promise<Outcome> {
   const program = programOf(call.entry, finalArgs(call, drop));
+  const lift = call.entry.threads === true && softCap > 0;
+  if (lift) setAddressSpace(hardCap, hardCap);
   let ready = false;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -92,6 +117,7 @@ async function perform(call: Call, drop: ReadonlySet<number>): Promise<Outcome> 
     return call.entry.lenient && o.cls === 'non-nntk-error' ? { cls: 'user-error', sig: '', detail: o.detail } : o;
   } finally {
     clearTimeout(timer);
+    if (lift) setAddressSpace(softCap, hardCap);
   }
 }
 
