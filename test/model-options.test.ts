@@ -10,8 +10,10 @@ import {
   type Activation,
   datasets,
   linearizedPredictor,
+  isStepPoint,
   newtonStepSync,
   nntkGramSync,
+  oneStepGridSync,
   ntkGramSync,
   train,
   TwoLayerNet,
@@ -272,6 +274,22 @@ describe('outputScale a: f = (a / N^beta) sum_i c_i sigma_i', () => {
     expect(relativeError(newton2.predict(3).train, newton1.predict(3).train)).toBeLessThan(1e-12);
   });
 
+  it('oneStepGrid (the Gauss-Newton grid and the Newton grid) steps the scaled network', () => {
+    const net = at(a);
+    for (const curvature of ['newton', 'gauss-newton'] as const) {
+      const grid = oneStepGridSync(net, data, { regularizations: [{ lambda: 0.3 }, { lambda: 0.01 }], curvature });
+      expect(grid.f0).toEqual(net.predict(data.x));
+      expect(grid.datasets[0]!.loss).toBe(net.loss(data));
+      for (const point of grid.datasets[0]!.points) {
+        if (!isStepPoint(point)) throw point.error;
+        const r = newtonStepSync(net, data, { regularization: { lambda: point.lambda }, curvature, solver: 'structured' });
+        const after = net.withStep(r.step).loss(data);
+        expect(Math.abs(point.lossAfter - after) / after, curvature).toBeLessThan(1e-9);
+        expect(relativeError(point.nntk, nntkGramSync(net, data, { regularization: { lambda: point.lambda }, curvature })), curvature).toBeLessThan(1e-9);
+      }
+    }
+  });
+
   it('train returns a network with the same output scale and init', async () => {
     const net = TwoLayerNet.create({ width: 8, inputDim: 2, seed: 1, init: 'symmetric', outputScale: a });
     const run = await train(net, data, { method: 'gd', iterations: 2, learningRate: 0.1 });
@@ -284,5 +302,10 @@ describe('outputScale a: f = (a / N^beta) sum_i c_i sigma_i', () => {
       ref = ref.withStep(g, -0.1);
     }
     expect(relativeError(run.net.flatParameters(), ref.flatParameters())).toBeLessThan(1e-12);
+    // a Newton run's first step is newtonStep's at the scaled network
+    const newton = await train(net, data, { method: 'newton', iterations: 1, damping: 'fixed', regularization: { lambda: 0.3 }, solver: 'structured' });
+    const first = net.withStep(newtonStepSync(net, data, { regularization: { lambda: 0.3 }, solver: 'structured' }).step);
+    expect(newton.net.outputScale).toBe(a);
+    expect(relativeError(newton.net.flatParameters(), first.flatParameters())).toBeLessThan(1e-12);
   });
 });
