@@ -1,5 +1,6 @@
 /**
- * The shallow network f(x) = N^-beta sum_i c_i sigma(w_i . x + b_i) of docs/MATH.md section 1, with
+ * The shallow network f(x) = (a / N^beta) sum_i c_i sigma(w_i . x + b_i) of docs/MATH.md section 1
+ * (a = outputScale, section 1.1), with
  * its exact derivatives (section 2) computed by the native core. Instances are immutable: a step
  * makes a new network.
  */
@@ -43,12 +44,55 @@ function requireParameterCount(width: number, inputDim: number): void {
   }
 }
 
+/** How TwoLayerNet.create draws the parameters (docs/MATH.md section 1.1). */
+export const INITS = ['paper', 'symmetric'] as const;
+export type Init = (typeof INITS)[number];
+/** Where a network's parameters started: one of INITS, or 'given' (TwoLayerNet.fromParameters). */
+export type NetOrigin = Init | 'given';
+
 export interface CreateOptions {
   width: number;
   inputDim: number;
   beta?: number;
   activation?: Activation;
+  /** The factor a of f = (a / N^beta) sum_i c_i sigma_i (docs/MATH.md section 1.1): finite, nonzero; default 1. */
+  outputScale?: number;
+  /** 'paper' (default) or 'symmetric': neurons in pairs with f = 0 at initialization (width even). */
+  init?: Init;
   seed: number;
+}
+
+/** The output scale a: a finite nonzero number (default 1). */
+function requireOutputScale(value: unknown): number {
+  if (value === undefined) return 1;
+  const a = requireNumber(value, 'outputScale');
+  if (a === 0) throw new NntkError('E_ARGUMENT', 'outputScale is 0, which makes f identically zero; give a finite nonzero factor a (default 1)');
+  return a;
+}
+
+/**
+ * The symmetric initialization (docs/MATH.md section 1.1): the paper's draw for the first N/2 neurons
+ * (the same numbers as the first N/2 neurons of the paper's width-N draw), then neuron i + N/2 copies
+ * w_i and b_i and takes c_{i+N/2} = -c_i, so that f = 0 at every input.
+ */
+function symmetricParameters(seed: number, width: number, inputDim: number): NetParameters {
+  if (width % 2 !== 0) {
+    throw new NntkError('E_ARGUMENT', `init 'symmetric' pairs the neurons, so width must be even (got ${width}); use width ${width + 1} or init 'paper'`);
+  }
+  const half = width / 2;
+  const drawn = native().initialize(seed, half, inputDim);
+  return allocating('the symmetric initialization', () => {
+    const W = new Float64Array(width * inputDim);
+    const b = new Float64Array(width);
+    const c = new Float64Array(width);
+    W.set(drawn.W, 0);
+    W.set(drawn.W, half * inputDim);
+    b.set(drawn.b, 0);
+    b.set(drawn.b, half);
+    c.set(drawn.c, 0);
+    for (let i = 0; i < half; i++) c[half + i] = -(drawn.c[i] as number);
+    return { W, b, c };
+  });
 }
 
 const natives = new WeakMap<TwoLayerNet, NativeNet>();
@@ -58,9 +102,13 @@ export class TwoLayerNet {
   readonly inputDim: number;
   readonly beta: number;
   readonly activation: Activation;
+  /** The factor a of f = (a / N^beta) sum_i c_i sigma_i (docs/MATH.md section 1.1). */
+  readonly outputScale: number;
+  /** How the parameters started: 'paper', 'symmetric' (TwoLayerNet.create) or 'given' (fromParameters); steps keep it. */
+  readonly init: NetOrigin;
   readonly parameterCount: number;
 
-  private constructor(token: symbol, state: NativeNet) {
+  private constructor(token: symbol, state: NativeNet, init: NetOrigin) {
     if (token !== CONSTRUCT) {
       throw new NntkError('E_ARGUMENT', 'TwoLayerNet has no public constructor; use TwoLayerNet.create or TwoLayerNet.fromParameters');
     }
@@ -68,6 +116,8 @@ export class TwoLayerNet {
     this.inputDim = state.inputDim;
     this.beta = state.beta;
     this.activation = state.activation;
+    this.outputScale = state.outputScale;
+    this.init = init;
     this.parameterCount = state.width * (state.inputDim + 2);
     natives.set(this, state);
     Object.freeze(this);
@@ -77,24 +127,28 @@ export class TwoLayerNet {
    * The paper's initialization: w_i ~ N(0, I_d), b_i ~ N(0, 1), c_i ~ U(-1, 1), drawn from a
    * counter-based generator (Philox4x32-10) keyed by the seed, so the same seed gives the same network
    * on every run, platform and thread count, and a wider network extends a narrower one of the same seed.
+   * init 'symmetric' pairs the neurons instead (width even; f = 0 at every input, docs/MATH.md section 1.1);
+   * outputScale is the factor a in front of the sum (default 1).
    */
   static create(o: CreateOptions): TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'TwoLayerNet.create options', 'an object', o);
-    requireKnownKeys(o, 'TwoLayerNet.create options', ['width', 'inputDim', 'beta', 'activation', 'seed']);
+    requireKnownKeys(o, 'TwoLayerNet.create options', ['width', 'inputDim', 'beta', 'activation', 'outputScale', 'init', 'seed']);
     const width = requireInteger(o.width, 'width', 1);
     const inputDim = requireInteger(o.inputDim, 'inputDim', 1);
     const beta = o.beta === undefined ? 0.52 : requireNumber(o.beta, 'beta', { min: 0, max: 1 });
     const activation = o.activation === undefined ? 'tanh' : requireOneOf(o.activation, 'activation', ACTIVATIONS);
+    const outputScale = requireOutputScale(o.outputScale);
+    const init = o.init === undefined ? 'paper' : requireOneOf(o.init, 'init', INITS);
     const seed = requireInteger(o.seed, 'seed', 0);
     requireParameterCount(width, inputDim);
-    const { W, b, c } = native().initialize(seed, width, inputDim);
-    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, activation, W, b, c });
+    const { W, b, c } = init === 'paper' ? native().initialize(seed, width, inputDim) : symmetricParameters(seed, width, inputDim);
+    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, outputScale, activation, W, b, c }, init);
   }
 
   /** A network with the given parameters (copied). W is width x inputDim, row-major. */
-  static fromParameters(o: NetParameters & { beta: number; activation?: Activation }): TwoLayerNet {
+  static fromParameters(o: NetParameters & { beta: number; activation?: Activation; outputScale?: number }): TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'TwoLayerNet.fromParameters options', 'an object', o);
-    requireKnownKeys(o, 'TwoLayerNet.fromParameters options', ['W', 'b', 'c', 'beta', 'activation']);
+    requireKnownKeys(o, 'TwoLayerNet.fromParameters options', ['W', 'b', 'c', 'beta', 'activation', 'outputScale']);
     const b = requireFiniteArray(o.b, 'b');
     const width = b.length;
     if (width === 0) throw new NntkError('E_SHAPE', 'b is empty; a network needs width >= 1');
@@ -105,16 +159,18 @@ export class TwoLayerNet {
     }
     const beta = requireNumber(o.beta, 'beta', { min: 0, max: 1 });
     const activation = o.activation === undefined ? 'tanh' : requireOneOf(o.activation, 'activation', ACTIVATIONS);
+    const outputScale = requireOutputScale(o.outputScale);
     requireParameterCount(width, W.length / width);
     return new TwoLayerNet(CONSTRUCT, {
       width,
       inputDim: W.length / width,
       beta,
+      outputScale,
       activation,
       W: copyOf(W),
       b: copyOf(b),
       c: copyOf(c),
-    });
+    }, 'given');
   }
 
   /** Copies of the parameters. */
@@ -186,7 +242,7 @@ export class TwoLayerNet {
     requireFiniteEntries(next.W, 'W + alpha * step.W');
     requireFiniteEntries(next.b, 'b + alpha * step.b');
     requireFiniteEntries(next.c, 'c + alpha * step.c');
-    return new TwoLayerNet(CONSTRUCT, next);
+    return new TwoLayerNet(CONSTRUCT, next, this.init);
   }
 
   /** The parameters in the flat neuron-major order of docs/MATH.md section 1. */
@@ -194,6 +250,18 @@ export class TwoLayerNet {
     const s = state(this);
     return allocating('the flat parameters', () => flattenParameters(s, this.width, this.inputDim));
   }
+}
+
+/**
+ * A network like `net` (beta, activation, output scale, origin) with other parameters, for the modules of
+ * this package (train's result). The arrays are copied; their sizes must be net's.
+ */
+export function withParameters(net: TwoLayerNet, p: NetParameters): TwoLayerNet {
+  const s = state(net);
+  const next = allocating('the parameters', () => ({ ...s, W: copyOf(p.W), b: copyOf(p.b), c: copyOf(p.c) }));
+  // The constructor is private to the class for TypeScript; the CONSTRUCT token is what guards it at run time.
+  const Construct = TwoLayerNet as unknown as new (token: symbol, state: NativeNet, init: NetOrigin) => TwoLayerNet;
+  return new Construct(CONSTRUCT, next, net.init);
 }
 
 /** The data's native view, after checking that `net` is a network (also as `this`) and that they agree. */

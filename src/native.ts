@@ -23,6 +23,8 @@ export interface NativeNet {
   width: number;
   inputDim: number;
   beta: number;
+  /** The factor a of docs/MATH.md section 1.1 (the native core reads an absent one as 1). */
+  outputScale: number;
   activation: ActivationName;
   W: Float64Array;
   b: Float64Array;

@@ -228,7 +228,7 @@ export interface LinearizedPredictorOptions {
   alpha?: number;
   /** newton / gauss-newton. */
   regularization?: Regularization;
-  /** The infinite-width kernels instead of the network's (default false): N^(1 - 2 beta) B* for gd, B* (B* + gamma I)^-1 for newton / gauss-newton. */
+  /** The infinite-width kernels instead of the network's (default false): a^2 N^(1 - 2 beta) B* for gd, B* (B* + (gamma / a^2) I)^-1 for newton / gauss-newton (a = net.outputScale). */
   limit?: boolean;
   /** Test inputs, rows of inputDim. */
   test?: Float64Array;
@@ -312,7 +312,8 @@ export async function linearizedPredictor(netArg: TwoLayerNet, dataArg: Dataset,
     alpha = requireNumber(o.learningRate, 'learningRate', { above: 0 });
     if (limit) {
       const l = await limitKernels(data, test, net.activation);
-      const widthScale = net.width ** (1 - 2 * net.beta);
+      // J carries the output scale a once, so J J^T / M tends to a^2 N^(1 - 2 beta) B* (docs/MATH.md section 1.1).
+      const widthScale = net.outputScale ** 2 * net.width ** (1 - 2 * net.beta);
       K = l.K.map((v) => v * widthScale);
       cross = l.cross?.map((v) => v * widthScale);
     } else {
@@ -325,7 +326,8 @@ export async function linearizedPredictor(netArg: TwoLayerNet, dataArg: Dataset,
     alpha = o.alpha === undefined ? 1 : requireNumber(o.alpha, 'alpha', { above: 0 });
     if (limit) {
       const lambda = resolveLambda(o.regularization, net.width, net.beta);
-      const gamma = lambda * net.width ** (2 * net.beta - 1);
+      // B (B + lambda I)^-1 with B -> a^2 N^(1 - 2 beta) B* is B* (B* + gamma / a^2 I)^-1 (docs/MATH.md section 1.1).
+      const gamma = (lambda * net.width ** (2 * net.beta - 1)) / net.outputScale ** 2;
       const l = await limitKernels(data, test, net.activation);
       ({ K, cross } = newtonLimit(l.K, l.cross, M, gamma));
     } else {

@@ -12,7 +12,7 @@ import { type Basis, Dataset, nativeData } from './dataset.js';
 import { NntkError } from './errors.js';
 import { ntkGram, symmetricEigen } from './kernels.js';
 import { memoryLimit } from './memory.js';
-import { state, TwoLayerNet } from './model.js';
+import { state, TwoLayerNet, withParameters } from './model.js';
 import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
 import { options as readOptions, problem as problemOf, type Regularization, resolveLambda, resolveSolver } from './request.js';
@@ -474,7 +474,7 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
     // network it started from, and says so in its error (the history is intact either way).
     const finite = [out.W, out.b, out.c].every((a) => a.every(Number.isFinite));
     const trained = finite
-      ? TwoLayerNet.fromParameters({ W: out.W, b: out.b, c: out.c, beta: p.net.beta, activation: p.net.activation })
+      ? withParameters(p.net, out)
       : p.net;
     const error = out.error ?? (finite ? undefined : {
       code: 'E_NONFINITE',

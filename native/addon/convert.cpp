@@ -24,6 +24,9 @@ NetFields readNet(const Napi::Value& value) {
   const std::size_t weights = checkedProduct(net.width, net.inputDim, "width * inputDim", kMaxParameterCount);
   checkedProduct(net.width, net.inputDim + 2, "the parameter count width * (inputDim + 2)", kMaxParameterCount);
   net.beta = f.finite("beta");
+  // The output scale a (docs/MATH.md section 1.1); absent means 1. src/model.ts validates it first.
+  net.outputScale = f.optionalFinite("outputScale").value_or(1.0);
+  if (net.outputScale == 0.0) fail(ErrorCode::Argument, "the network's outputScale is 0; give a finite nonzero factor a");
   net.activation = f.enumeration<Activation>("activation");
   out.W = f.float64("W", weights);
   out.b = f.float64("b", net.width);
@@ -89,7 +92,7 @@ NetView netView(const Napi::Value& value) { return readNet(value).view; }
 
 OwnedNet ownNet(const Napi::Value& value) {
   const NetFields n = readNet(value);
-  return {n.view.width, n.view.inputDim, n.view.beta, n.view.activation, copyOf(n.W), copyOf(n.b), copyOf(n.c)};
+  return {n.view.width, n.view.inputDim, n.view.beta, n.view.outputScale, n.view.activation, copyOf(n.W), copyOf(n.b), copyOf(n.c)};
 }
 
 DataView dataView(const Napi::Value& value) { return readData(value).view; }

@@ -14,7 +14,8 @@
 
 namespace nntk {
 
-double NetView::scale() const { return std::pow(static_cast<double>(width), -beta); }
+// s = a N^-beta (docs/MATH.md sections 1 and 1.1): every derivative of f carries it once.
+double NetView::scale() const { return outputScale * std::pow(static_cast<double>(width), -beta); }
 
 std::size_t workerCount(std::size_t width, std::size_t points) {
   const std::size_t threads = configuredThreads();

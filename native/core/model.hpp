@@ -1,5 +1,5 @@
-// The shallow network f(x) = N^-beta sum_i c_i sigma(w_i . x + b_i) and its exact derivatives
-// (docs/MATH.md sections 1-2), evaluated one neuron at a time: a neuron's values at all M data points
+// The shallow network f(x) = (a / N^beta) sum_i c_i sigma(w_i . x + b_i) and its exact derivatives
+// (docs/MATH.md sections 1-2; the output scale a of section 1.1), evaluated one neuron at a time: a neuron's values at all M data points
 // are contiguous, so the dense and the structured solvers share every formula and no solver needs
 // more than one neuron's (or one chunk's) derivatives at once.
 #pragma once
@@ -21,10 +21,11 @@ constexpr std::size_t kMaxDataValues = std::size_t{1} << 29;
 struct NetView {
   std::size_t width = 0, inputDim = 0;
   double beta = 0.52;
+  double outputScale = 1.0;  // the factor a (docs/MATH.md section 1.1); finite and nonzero
   Activation activation = Activation::Tanh;
   const double *W = nullptr, *b = nullptr, *c = nullptr;
 
-  double scale() const;                                   // s = N^-beta
+  double scale() const;                                   // s = a N^-beta (docs/MATH.md section 1.1)
   std::size_t blockSize() const { return inputDim + 2; }  // parameters per neuron, q = d + 2
   std::size_t parameterCount() const { return width * blockSize(); }
 };
@@ -39,9 +40,10 @@ struct DataView {
 struct OwnedNet {
   std::size_t width = 0, inputDim = 0;
   double beta = 0.52;
+  double outputScale = 1.0;
   Activation activation = Activation::Tanh;
   std::vector<double> W, b, c;
-  NetView view() const { return {width, inputDim, beta, activation, W.data(), b.data(), c.data()}; }
+  NetView view() const { return {width, inputDim, beta, outputScale, activation, W.data(), b.data(), c.data()}; }
 };
 struct OwnedData {
   std::size_t size = 0, inputDim = 0;
@@ -62,7 +64,7 @@ class NeuronValues {
   std::size_t neuron() const { return neuron_; }
   const double* sigma() const { return s0_.data(); }
   const double* sigmaPrime() const { return s1_.data(); }
-  double scale() const { return scale_; }  // s = N^-beta, computed once
+  double scale() const { return scale_; }  // s = a N^-beta, computed once
   // Columns of J for this neuron's q parameters: column a at J + a * ld (M values each).
   void jacobian(double* J, std::size_t ld) const;
   // J_i^T v: q values (the gradient is J_i^T r / M), summed in data-point order.
@@ -82,7 +84,7 @@ class NeuronValues {
 void neuronInputs(const NetView& net, const DataView& data, std::size_t neuron, double* z);
 
 // J_i^T v for neuron i from sigma and sigma' at the M points (q values, neuron-major order), with
-// s = N^-beta passed in. The sums over the points run in point order (SumOrder::Points), or, for inputDim 1,
+// s = a N^-beta passed in. The sums over the points run in point order (SumOrder::Points), or, for inputDim 1,
 // in neuron_kernels' kLanes lanes (SumOrder::Lanes: several times faster, with different rounding).
 // Either way the result depends only on the inputs, never on a thread count. sigmaPrime may be null when
 // derivativeFromValue(activation): sigma' is then recovered from sigma.

@@ -119,7 +119,7 @@ OneStepGrid newtonGrid(const NetView& net, const DataView& data, const std::vect
   out.f0.resize(M);
   predict(net, data.x, M, out.f0.data());
   requireFinite(out.f0.data(), M, "output");
-  OwnedNet stepped{net.width, d, net.beta, net.activation, std::vector<double>(net.width * d),
+  OwnedNet stepped{net.width, d, net.beta, net.outputScale, net.activation, std::vector<double>(net.width * d),
                    std::vector<double>(net.width), std::vector<double>(net.width)};
   std::vector<double> f1(M);
   for (const std::vector<double>& y : targets) {

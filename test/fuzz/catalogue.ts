@@ -45,6 +45,7 @@ export interface Entry {
 }
 
 const CURV = ['newton', 'gauss-newton'] as const;
+const INITS = ['paper', 'symmetric'] as const;
 /** The number a leaf's code evaluates to, or undefined. */
 function leafNumber(node: Node): number | undefined {
   if (node.k !== 'v') return undefined;
@@ -193,15 +194,21 @@ export const CATALOGUE: Entry[] = [
     name: 'TwoLayerNet.create',
     uses: ['TwoLayerNet'],
     weight: 4,
-    build: (rng) => [
-      O({
-        width: num(rng.weighted([[1, 2], [3, 2], [16, 1], [64, 1], [1000, 0.3]])),
-        inputDim: num(smallDim(rng)),
-        beta: maybe(rng, 0.5, () => num(rng.pick([0, 0.5, 0.52, 1, 0.25]))),
-        activation: opt(rng, ACTIVATION_NAMES),
-        seed: num(rng.pick([0, 1, 42, 2 ** 31 - 1, 2 ** 53 - 1])),
-      }),
-    ],
+    build: (rng) => {
+      const width = rng.weighted([[1, 2], [3, 2], [2, 1], [16, 1], [64, 1], [1000, 0.3]]);
+      return [
+        O({
+          width: num(width),
+          inputDim: num(smallDim(rng)),
+          beta: maybe(rng, 0.5, () => num(rng.pick([0, 0.5, 0.52, 1, 0.25]))),
+          activation: opt(rng, ACTIVATION_NAMES),
+          // docs/MATH.md section 1.1: a finite nonzero output scale; 'symmetric' needs an even width
+          outputScale: maybe(rng, 0.3, () => num(rng.pick([1, 2.5, -1, 1e-3, 1e3]))),
+          init: opt(rng, width % 2 === 0 ? INITS : ['paper'], 0.3),
+          seed: num(rng.pick([0, 1, 42, 2 ** 31 - 1, 2 ** 53 - 1])),
+        }),
+      ];
+    },
     call: ([o]) => `TwoLayerNet.create(${o})`,
   },
   {
@@ -212,7 +219,7 @@ export const CATALOGUE: Entry[] = [
       const w = rng.int(1, 8);
       const d = smallDim(rng);
       const s = rng.pick([1, 1, 10, 1e-3, 1e200]);
-      return [O({ W: wave(rng, w * d, s), b: wave(rng, w, s), c: wave(rng, w), beta: num(rng.pick([0, 0.5, 0.52, 1])), activation: opt(rng, ACTIVATION_NAMES) })];
+      return [O({ W: wave(rng, w * d, s), b: wave(rng, w, s), c: wave(rng, w), beta: num(rng.pick([0, 0.5, 0.52, 1])), activation: opt(rng, ACTIVATION_NAMES), outputScale: maybe(rng, 0.3, () => num(rng.pick([1, 2.5, -1, 1e-3]))) })];
     },
     call: ([o]) => `TwoLayerNet.fromParameters(${o})`,
   },

@@ -60,6 +60,9 @@ export function validNet(rng: Rng, inputDim = smallDim(rng), width = smallWidth(
     const beta = betaValue(rng);
     if (beta !== undefined) parts.push(`beta: ${beta}`);
     if (rng.chance(0.5)) parts.push(`activation: '${rng.pick(ACTIVATION_NAMES)}'`);
+    // the Gauss-Newton paper's options (docs/MATH.md section 1.1), now and then
+    if (rng.chance(0.2)) parts.push(`outputScale: ${rng.pick([2.5, -1, 0.01])}`);
+    if (width % 2 === 0 && rng.chance(0.2)) parts.push(`init: 'symmetric'`);
     parts.push(`seed: ${seedValue(rng)}`);
     return { node: V(`TwoLayerNet.create({ ${parts.join(', ')} })`, meta), width, inputDim };
   }
