@@ -13,6 +13,7 @@
 #include "failure.hpp"
 #include "lanczos.hpp"
 #include "lapack_checks.hpp"
+#include "norms.hpp"
 #include "symmetric_eigen.hpp"
 #include "symmetric_factor.hpp"
 
@@ -458,9 +459,8 @@ SpectrumResult curvatureSpectrum(const NetView& net, const DataView& data, const
         }
         op.apply(vectors[l].data(), w.data());
         out.products += 1;
-        double r = 0;
-        for (std::size_t p = 0; p < P; ++p) r += (w[p] - values[l] * vectors[l][p]) * (w[p] - values[l] * vectors[l][p]);
-        res.push_back(std::sqrt(r));
+        for (std::size_t p = 0; p < P; ++p) w[p] -= values[l] * vectors[l][p];
+        res.push_back(euclideanNorm(w));  // scaled: lambda near the overflow threshold must not square to Infinity
       }
     };
     residuals(out.smallest, out.smallestVectors, out.smallestResiduals);
