@@ -7,6 +7,7 @@
  */
 import { ACTIVATIONS, type Activation, Dataset, ntkGramLimitSync } from '../src/index.js';
 import { native } from '../src/native.js';
+import { bestOf } from './timing.js';
 
 export interface LimitKernelRow {
   activation: Activation;
@@ -24,15 +25,6 @@ const METHOD: Record<Activation, string> = {
   tanh: 'shared grid', sigmoid: 'shared grid', softplus: 'shared grid', silu: 'shared grid',
 };
 
-function bestOf(n: number, fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < n; k++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best;
-}
 
 function relativeMaxDifference(a: Float64Array, b: Float64Array): number {
   let diff = 0;

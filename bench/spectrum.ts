@@ -16,12 +16,8 @@ import {
   ntkGramSync,
   TwoLayerNet,
 } from '../src/index.js';
+import { seconds } from './timing.js';
 
-function seconds<T>(fn: () => T): [number, T] {
-  const t0 = performance.now();
-  const value = fn();
-  return [(performance.now() - t0) / 1000, value];
-}
 
 export function runSpectrumBench(log: (line: string) => void): Record<string, unknown> {
   const data = datasets.paperFigure3();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Dataset, datasets, getThreads, newtonStepSync, ntkGramSync, TwoLayerNet } from '../src/index.js';
 import { native } from '../src/native.js';
 import { pythonWith } from './peers.js';
+import { bestOf } from './timing.js';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -28,15 +29,6 @@ function inFreshProcess(what: 'step' | 'ntk', width: number, M: number, curvatur
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ProcessResult;
 }
 
-function bestOf(n: number, fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < n; k++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best;
-}
 
 function equispaced(M: number): Dataset {
   const x = Float64Array.from({ length: M }, (_, m) => m / (M - 1));
