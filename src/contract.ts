@@ -14,6 +14,9 @@ export const SOLVER_KINDS = ['dense', 'structured'] as const;
 export const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
 /** The damping rules (native/core/damping/: one file per rule, one row each in damping_rule.hpp's table). */
 export const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;
+/** The losses of docs/MATH.md section 1.2 (native/core/loss.hpp). */
+export const LOSSES = ['square', 'logistic', 'huber'] as const;
+export type LossName = (typeof LOSSES)[number];
 /** Why a training run stopped (TrainingRun.stoppedBecause). */
 export const TERMINATIONS = ['iterations', 'targetLoss', 'timeLimit', 'aborted', 'diverged', 'stalled', 'failed'] as const;
 export const ERROR_CODES = [
@@ -37,6 +40,7 @@ export const ENUMS = {
   method: METHODS,
   damping: DAMPINGS,
   termination: TERMINATIONS,
+  loss: LOSSES,
   errorCode: ERROR_CODES,
 } as const;
 

@@ -2,6 +2,7 @@
 import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
 import { MAX_DATA_VALUES } from './contract.js';
+import { normalDraw, seededRandom } from './seeded-random.js';
 import { copyOf, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
 
 /** Functions evaluated at the data points, for the component diagnostics of train(). */
@@ -150,8 +151,47 @@ function fromTarget(count: number, target: (x: number) => number, basis?: [strin
   });
 }
 
-/** The data sets of the paper's experiments (docs/MATH.md section 6). */
+/** Options of datasets.twoMoons. */
+export interface TwoMoonsOptions {
+  /** Points in all, split evenly between the two classes (default 200, at least 2). */
+  points?: number;
+  /** Standard deviation of the Gaussian noise added to both coordinates (default 0.1). */
+  noise?: number;
+  /** Seed of the noise (default 0). */
+  seed?: number;
+  /** Labels -1 / 1 ('signs', the default) or 0 / 1 ('bits'); both work with loss 'logistic'. */
+  labels?: 'signs' | 'bits';
+}
+
+/** The data sets of the paper's experiments (docs/MATH.md section 6) and a classification set. */
 export const datasets = {
+  /**
+   * Two interleaved half circles in the plane (inputDim 2), a binary classification set for loss 'logistic'
+   * (docs/MATH.md section 1.2): class 1 on (cos t, sin t), class -1 on (1 - cos t, 1/2 - sin t), t equispaced
+   * in [0, pi], plus N(0, noise^2) on each coordinate from a seeded generator. Points alternate between classes.
+   */
+  twoMoons(o: TwoMoonsOptions = {}): Dataset {
+    if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'twoMoons options', 'an object { points?, noise?, seed?, labels? }', o);
+    requireKnownKeys(o, 'twoMoons options', ['points', 'noise', 'seed', 'labels']);
+    const points = o.points === undefined ? 200 : requireInteger(o.points, 'points', 2, 1 << 24);
+    const noise = o.noise === undefined ? 0.1 : requireNumber(o.noise, 'noise', { min: 0 });
+    const seed = o.seed === undefined ? 0 : requireInteger(o.seed, 'seed', 0);
+    const labels = o.labels ?? 'signs';
+    if (labels !== 'signs' && labels !== 'bits') throw invalid('E_ARGUMENT', 'labels', "'signs' or 'bits'", labels);
+    const random = seededRandom(seed);
+    const x = new Float64Array(2 * points);
+    const y = new Float64Array(points);
+    const perClass = Math.ceil(points / 2);
+    for (let m = 0; m < points; m++) {
+      const upper = m % 2 === 0;
+      const t = (Math.PI * Math.floor(m / 2)) / Math.max(perClass - 1, 1);
+      x[2 * m] = (upper ? Math.cos(t) : 1 - Math.cos(t)) + noise * normalDraw(random);
+      x[2 * m + 1] = (upper ? Math.sin(t) : 0.5 - Math.sin(t)) + noise * normalDraw(random);
+      y[m] = upper ? 1 : labels === 'signs' ? -1 : 0;
+    }
+    return Dataset.create({ x, y, inputDim: 2 });
+  },
+
   /** Figures 1-2: M = 16 equispaced x in [0, 1], y = 2x + 0.4 sin(frequency pi x); frequency 5 (Figure 1) by default. */
   paperFigure1(o: { frequency?: number } = {}): Dataset {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'paperFigure1 options', 'an object { frequency? }', o);

@@ -1,7 +1,10 @@
 /** nntk: exact regularized Newton and Gauss-Newton for wide shallow networks, and their kernels. */
 export { NntkError, type NntkErrorCode } from './errors.js';
 export { ACTIVATIONS, type Activation } from './activation.js';
-export { Dataset, datasets, type Basis, type DatasetInit } from './dataset.js';
+export { Dataset, datasets, type Basis, type DatasetInit, type TwoMoonsOptions } from './dataset.js';
+export { loadDataset } from './experiments/data-ref.js';
+export { LOSSES } from './contract.js';
+export type { Loss, LossOptions } from './loss.js';
 export { TwoLayerNet, DEFAULT_DENSE_MEMORY_LIMIT, INITS, type CreateOptions, type Init, type NetOrigin, type NetParameters } from './model.js';
 export {
   newtonStep,

@@ -3,6 +3,8 @@
  *   ntkGram:  B = J J^T / M, streamed over neurons with DSYRK (no M x P Jacobian held);
  *   nntkGram: J (C + lambda I)^-1 J^T / M through the structured solver, never a P x P matrix
  *             (Gauss-Newton: B (B + lambda I)^-1, eigenvalues in (0, 1)).
+ * With a loss other than the square one (loss.ts), both are weighted by H = diag(l'')^1/2 from both sides:
+ * H B H, the M x M twin of J^T diag(l'') J / M, and H J (C + lambda I)^-1 J^T H / M with C the loss's curvature.
  * Both run on a worker thread; the ...Sync twins block.
  */
 import type { Dataset } from './dataset.js';
@@ -12,13 +14,14 @@ import { native, type NativeData, type NativeNet, type NativeStepRequest } from 
 import { type Curvature, nativeRequest, options, problem, type Regularization, systemRequest } from './request.js';
 import { NntkError } from './errors.js';
 import { invalid, requireFiniteArray } from './validate.js';
+import { LOSS_KEYS, type LossOptions, lossData, resolveLoss } from './loss.js';
 
-export interface NtkGramOptions {
+export interface NtkGramOptions extends LossOptions {
   /** Cap on the M x M result and the scratch of the streamed sum (default 4 GiB). */
   memoryLimitBytes?: number;
 }
 
-export interface NntkGramOptions {
+export interface NntkGramOptions extends LossOptions {
   regularization: Regularization;
   curvature?: Curvature;
   /** Cap on every large buffer (default 4 GiB), the structured solver's included. */
@@ -31,14 +34,15 @@ const GRAM_HINT = 'use fewer data points';
 
 function ntkArgs(netArg: unknown, dataArg: unknown, value: unknown): NativeArgs {
   const p = problem(netArg, dataArg);
-  const o = options(value, 'ntkGram options', ['memoryLimitBytes'], '{ memoryLimitBytes? }');
+  const o = options(value, 'ntkGram options', ['memoryLimitBytes', ...LOSS_KEYS], '{ memoryLimitBytes?, loss? }');
   const memoryLimitBytes = memoryLimit(o.memoryLimitBytes);
   requireFits(8 * p.data.size ** 2, memoryLimitBytes, `the ${p.data.size} x ${p.data.size} kernel`, GRAM_HINT);
-  return [p.nativeNet, p.nativeData, { curvature: 'gauss-newton', spectrum: 'none', lambda: 0, memoryLimitBytes }];
+  const data = lossData(p.data, resolveLoss(o));
+  return [p.nativeNet, data, { curvature: 'gauss-newton', spectrum: 'none', lambda: 0, memoryLimitBytes }];
 }
 
 function nntkArgs(net: unknown, data: unknown, value: unknown): NativeArgs {
-  const s = systemRequest(net, data, value, 'nntkGram options', ['regularization', 'curvature', 'memoryLimitBytes']);
+  const s = systemRequest(net, data, value, 'nntkGram options', ['regularization', 'curvature', 'memoryLimitBytes', ...LOSS_KEYS]);
   requireFits(8 * s.data.size ** 2, s.memoryLimitBytes, `the ${s.data.size} x ${s.data.size} kernel`, GRAM_HINT);
   return [s.nativeNet, s.nativeData, nativeRequest(s, 'inertia')];
 }

@@ -6,7 +6,8 @@
  */
 import { ACTIVATIONS, type Activation } from './activation.js';
 import { MAX_PARAMETER_COUNT } from './contract.js';
-import { type Dataset, nativeData, requireDataset } from './dataset.js';
+import { type Dataset, requireDataset } from './dataset.js';
+import { LOSS_KEYS, type LossOptions, lossData, resolveLoss } from './loss.js';
 import { NntkError } from './errors.js';
 import { DEFAULT_MEMORY_LIMIT, memoryLimit, requireDenseFits, requireFits } from './memory.js';
 import { native, type NativeNet } from './native.js';
@@ -189,14 +190,14 @@ export class TwoLayerNet {
     return native().predict(s, values);
   }
 
-  /** L = (1 / 2M) sum_m (f(x_m) - y_m)^2. */
-  loss(data: Dataset): number {
-    return native().loss(state(this), checkedData(this, data));
+  /** L = (1 / 2M) sum_m (f(x_m) - y_m)^2, or the loss named in `o` (docs/MATH.md section 1.2, loss.ts). */
+  loss(data: Dataset, o: LossOptions = {}): number {
+    return native().loss(state(this), checkedData(this, data, o, 'loss options'));
   }
 
-  /** grad L = J^T r / M, split by parameter family. */
-  gradient(data: Dataset): NetParameters {
-    const d = checkedData(this, data);
+  /** grad L = J^T l' / M (l' = f - y for the square loss), split by parameter family. */
+  gradient(data: Dataset, o: LossOptions = {}): NetParameters {
+    const d = checkedData(this, data, o, 'gradient options');
     return splitParameters(native().gradient(state(this), d), this.width, this.inputDim);
   }
 
@@ -210,15 +211,16 @@ export class TwoLayerNet {
 
   /**
    * The exact Hessian of L (P x P, row-major = column-major since symmetric), or with
-   * curvature 'gauss-newton' the matrix J^T J / M. E_TOO_LARGE past memoryLimitBytes (default 4 GiB).
+   * curvature 'gauss-newton' the matrix J^T diag(l'') J / M (J^T J / M for the square loss).
+   * E_TOO_LARGE past memoryLimitBytes (default 4 GiB).
    */
   hessian(
     data: Dataset,
-    o: { curvature?: 'newton' | 'gauss-newton'; memoryLimitBytes?: number } = {},
+    o: { curvature?: 'newton' | 'gauss-newton'; memoryLimitBytes?: number } & LossOptions = {},
   ): Float64Array {
-    const d = checkedData(this, data);
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'hessian options', 'an object', o);
-    requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes']);
+    requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes', ...LOSS_KEYS]);
+    const d = checkedData(this, data, { loss: o.loss, huberDelta: o.huberDelta }, 'hessian options');
     const curvature = o.curvature === undefined ? 'newton' : requireOneOf(o.curvature, 'curvature', ['newton', 'gauss-newton']);
     requireDenseFits(this.parameterCount, memoryLimit(o.memoryLimitBytes));
     return native().curvature(state(this), d, curvature);
@@ -264,14 +266,17 @@ export function withParameters(net: TwoLayerNet, p: NetParameters): TwoLayerNet 
   return new Construct(CONSTRUCT, next, net.init);
 }
 
-/** The data's native view, after checking that `net` is a network (also as `this`) and that they agree. */
-function checkedData(net: unknown, data: unknown) {
+/** The data's native view with the loss of `o`, after checking that `net` is a network (also as `this`) and that they agree. */
+function checkedData(net: unknown, data: unknown, o: unknown = {}, what = 'options') {
   const s = state(net as TwoLayerNet);
   const d = requireDataset(data);
   if (d.inputDim !== s.inputDim) {
     throw new NntkError('E_SHAPE', `the data have inputDim ${d.inputDim} but the network has inputDim ${s.inputDim}`);
   }
-  return nativeData(d);
+  if (!isPlainObject(o)) throw invalid('E_ARGUMENT', what, 'an object { loss?, huberDelta? }', o);
+  const known = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  requireKnownKeys(known, what, LOSS_KEYS);
+  return lossData(d, resolveLoss(known));
 }
 
 /** Runs an allocation; V8's "Array buffer allocation failed" becomes E_TOO_LARGE. */

@@ -35,6 +35,9 @@ export interface NativeData {
   inputDim: number;
   x: Float64Array;
   y: Float64Array;
+  /** Absent: the square loss (src/loss.ts). */
+  loss?: 'logistic' | 'huber';
+  huberDelta?: number;
 }
 export interface NativeStepRequest {
   curvature: CurvatureName;

@@ -11,6 +11,7 @@ import { requireNet, state, type TwoLayerNet } from './model.js';
 import type { NativeData, NativeNet, NativeStepRequest } from './native.js';
 import { denseFits, memoryLimit, requireDenseFits } from './memory.js';
 import { chooseSolver } from './solver-choice.js';
+import { lossData, resolveLoss, type ResolvedLoss } from './loss.js';
 import { invalid, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireObject, requireOneOf } from './validate.js';
 
 /** gamma is the width-free knob (lambda = gamma * N^(1 - 2 beta), MATH.md section 3); lambda is absolute. */
@@ -66,14 +67,19 @@ export interface SystemRequest extends Problem {
   lambda: number;
   curvature: Curvature;
   memoryLimitBytes: number;
+  /** The loss (square unless the caller allows the keys of loss.ts and the options name one). */
+  loss: ResolvedLoss;
 }
 
 /** Checks the network, the data and the options object (whose allowed keys the caller names). */
 export function systemRequest(net: unknown, data: unknown, value: unknown, what: string, keys: readonly string[]): SystemRequest {
   const p = problem(net, data);
   const o = options(value, what, keys, '{ regularization, ... }');
+  const loss = resolveLoss(o);
   return {
     ...p,
+    nativeData: lossData(p.data, loss),
+    loss,
     options: o,
     lambda: resolveLambda(o.regularization, p.net.width, p.net.beta),
     curvature: requireOneOf(o.curvature ?? 'newton', 'curvature', CURVATURES),

@@ -26,6 +26,7 @@ import {
 } from './native.js';
 import { type Curvature, nativeRequest, type Regularization, systemRequest } from './request.js';
 import { invalid, isPlainObject, requireInteger, requireKnownKeys, requireOneOf } from './validate.js';
+import { LOSS_KEYS, type LossOptions } from './loss.js';
 
 export type SpectrumMethod = 'secular' | 'bisection';
 export const SPECTRUM_METHODS = ['secular', 'bisection'] as const;
@@ -45,7 +46,7 @@ export interface SpectrumDensityOptions {
   seed?: number;
 }
 
-export interface CurvatureSpectrumOptions {
+export interface CurvatureSpectrumOptions extends LossOptions {
   regularization: Regularization;
   /** Default 'newton'. */
   curvature?: Curvature;
@@ -108,7 +109,8 @@ type Prepared =
   | { kind: 'bisection'; args: [NativeNet, NativeData, NativeStepRequest]; lambda: number }
   | { kind: 'secular'; args: [NativeNet, NativeData, NativeSpectrumRequest]; lambda: number; P: number };
 
-const KEYS = ['regularization', 'curvature', 'memoryLimitBytes', 'method', 'smallest', 'largest', 'eigenvectors', 'frobenius', 'histogram', 'density'];
+const KEYS = ['regularization', 'curvature', 'memoryLimitBytes', 'method', 'smallest', 'largest', 'eigenvectors', 'frobenius', 'histogram', 'density',
+  ...LOSS_KEYS];
 const MAX_WANTED = 256;
 const MAX_EDGES = 1001;
 

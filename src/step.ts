@@ -1,6 +1,7 @@
 /**
  * One exact regularized Newton or Gauss-Newton step (docs/MATH.md section 3):
- *   step = -(C + lambda I)^-1 grad L,  C = hess L (Newton) or J^T J / M (Gauss-Newton),
+ *   step = -(C + lambda I)^-1 grad L,  C = hess L (Newton) or J^T diag(l'') J / M (Gauss-Newton; l'' = 1 for
+ *   the square loss, loss.ts),
  * with the inertia and, on request, extremal or all eigenvalues of C + lambda I. Two exact solvers:
  * 'dense' factors the P x P matrix (MATH.md section 4, dense route); 'structured' uses the
  * block-diagonal-plus-rank-M structure (Woodbury, O(M^2 P)); 'auto' picks by a cost model.
@@ -11,6 +12,7 @@ import { native, type NativeStepOutcome, type NativeStepRequest, type StepReport
 import { type NetParameters, splitParameters } from './parameters.js';
 import { type Curvature, nativeRequest, type Problem, type Regularization, resolveSolver, systemRequest } from './request.js';
 import { requireOneOf } from './validate.js';
+import { LOSS_KEYS, type LossOptions } from './loss.js';
 
 export type { Inertia, StepReport, StepTimings } from './native.js';
 export type { Curvature, Regularization } from './request.js';
@@ -18,7 +20,7 @@ export type { Curvature, Regularization } from './request.js';
 export type Solver = 'auto' | 'dense' | 'structured';
 export type Spectrum = 'none' | 'inertia' | 'extremal' | 'full';
 
-export interface StepOptions {
+export interface StepOptions extends LossOptions {
   regularization: Regularization;
   curvature?: Curvature;
   solver?: Solver;
@@ -36,7 +38,7 @@ export interface StepResult extends StepReport {
 
 const SOLVERS = ['auto', 'dense', 'structured'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
-const KEYS = ['regularization', 'curvature', 'solver', 'spectrum', 'memoryLimitBytes'] as const;
+const KEYS = ['regularization', 'curvature', 'solver', 'spectrum', 'memoryLimitBytes', ...LOSS_KEYS] as const;
 
 interface PreparedStep extends Problem {
   solver: 'dense' | 'structured';

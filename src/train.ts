@@ -8,7 +8,7 @@
  * ('failed', with the error in the run and the history kept). The run carries a summary with a brief
  * and a full text report, and can be resumed from its last network and state.
  */
-import { type Basis, Dataset, nativeData } from './dataset.js';
+import { type Basis, Dataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { ntkGram, symmetricEigen } from './kernels.js';
 import { memoryLimit } from './memory.js';
@@ -17,6 +17,7 @@ import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
 import { options as readOptions, problem as problemOf, type Regularization, resolveLambda, resolveSolver } from './request.js';
 import type { Inertia, StepTimings } from './native.js';
+import { LOSS_KEYS, type LossOptions, lossData, resolveLoss, type ResolvedLoss } from './loss.js';
 import { describe, invalid, isAbortSignal, isFloat64Array, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
 // The names of the native enums live in the contract (src/contract.ts; a new damping rule adds its name there).
@@ -71,6 +72,8 @@ export interface StepRecord {
   /** max_i |(dw_i, db_i, dc_i)|: the paper's Lemma 9 quantity. */
   maxNeuronUpdate?: number;
   gradientNorm?: number;
+  /** Logistic loss: the fraction of training points with y f > 0 (the sign of f classifies). */
+  accuracy?: number;
   /** |coefficient error| on the data set's basis (least squares), when diagnostics ask for it. */
   components?: Float64Array;
   /** |coefficient error| on the eigenvectors of the initial NTK Gram, largest eigenvalue first. */
@@ -161,7 +164,7 @@ export interface NativeTrainResult {
   state: TrainState;
 }
 
-export interface TrainOptions {
+export interface TrainOptions extends LossOptions {
   method: Method;
   iterations: number;
   /** Second-order methods: the starting (or, for 'fixed', the constant) regularization. Default lambda = 1e-8. */
@@ -219,7 +222,8 @@ export interface TrainOptions {
 }
 
 const KEYS = ['method', 'iterations', 'regularization', 'damping', 'solver', 'spectrum', 'alpha', 'learningRate', 'epsilon',
-  'allowIndefinite', 'targetLoss', 'timeLimitSeconds', 'signal', 'onStep', 'diagnostics', 'record', 'resume', 'memoryLimitBytes'] as const;
+  'allowIndefinite', 'targetLoss', 'timeLimitSeconds', 'signal', 'onStep', 'diagnostics', 'record', 'resume', 'memoryLimitBytes',
+  ...LOSS_KEYS] as const;
 
 /** (Phi^T Phi)^-1 Phi^T (K x M): maps f to its least-squares coefficients on the basis. */
 function leastSquaresMap(basis: Basis, M: number): Float64Array {
@@ -269,6 +273,7 @@ interface Prepared {
   diagnosticKinds: ('components' | 'ntkModes')[];
   /** diagnostics.ntkModes: the eigenvectors of the initial NTK Gram are computed after validation, off the main thread. */
   ntkModes: boolean;
+  loss: ResolvedLoss;
 }
 
 function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared {
@@ -277,6 +282,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
   const o = readOptions(options, 'train options', KEYS, '{ method, iterations, ... }');
   const memoryLimitBytes = memoryLimit(o.memoryLimitBytes);
   const method = requireOneOf(o.method, 'method', METHODS);
+  const loss = resolveLoss(o);
   const iterations = requireInteger(o.iterations, 'iterations', 0, 1e9);
   const secondOrder = method === 'newton' || method === 'gauss-newton';
   const damping = requireOneOf(o.damping ?? 'adaptive', 'damping', DAMPINGS);
@@ -314,6 +320,9 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     if (!isPlainObject(o.diagnostics)) throw invalid('E_ARGUMENT', 'diagnostics', 'an object { components?, ntkModes?, every? }', o.diagnostics);
     requireKnownKeys(o.diagnostics, 'diagnostics', ['components', 'ntkModes', 'every']);
     const d = o.diagnostics;
+    if (loss.loss !== 'square') {
+      throw new NntkError('E_UNSUPPORTED', `diagnostics project the residual f - y on a basis; they need loss 'square' (received '${loss.loss}')`);
+    }
     every = d.every === undefined ? 1 : requireInteger(d.every, 'diagnostics.every', 1);
     if (d.components !== undefined && d.components !== false) {
       const basis = d.components === true ? data.basis : checkedBasis(d.components, data);
@@ -343,7 +352,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
     : resumeState(o.resume, method, net.parameterCount);
   if (o.resume !== undefined && o.regularization !== undefined) nativeState.lambda = lambda;
   return {
-    net, data, options: o, method, solver, componentNames, diagnosticKinds, nativeState, ntkModes,
+    net, data, options: o, method, solver, componentNames, diagnosticKinds, nativeState, ntkModes, loss,
     nativeOptions: {
       method, damping, solver: solver === 'dense' ? 'dense' : 'structured', spectrum, lambda, alpha, learningRate,
       epsilon, iterations, targetLoss, timeLimitSeconds, allowIndefinite: o.allowIndefinite === true, diagnostics,
@@ -463,7 +472,7 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
     history.push(rec);
     onStep?.(rec);
   };
-  const handle = native().train(state(p.net), nativeData(p.data), p.nativeOptions, p.nativeState, receive);
+  const handle = native().train(state(p.net), lossData(p.data, p.loss), p.nativeOptions, p.nativeState, receive);
   const signal = p.options.signal as AbortSignal | undefined;
   const abort = () => handle.cancel();
   if (signal?.aborted) abort();

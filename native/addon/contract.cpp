@@ -4,6 +4,7 @@
 
 #include "core/activation.hpp"
 #include "core/failure.hpp"
+#include "core/loss.hpp"
 #include "core/model.hpp"
 #include "core/step.hpp"
 #include "core/training.hpp"
@@ -29,6 +30,7 @@ Napi::Value Contract(const Napi::CallbackInfo& info) {
   addEnum<Method>(env, enums);
   addEnum<Damping>(env, enums);
   addEnum<Termination>(env, enums);
+  addEnum<LossKind>(env, enums);
   addEnum<ErrorCode>(env, enums);
   auto limits = Napi::Object::New(env);
   limits.Set("maxParameterCount", static_cast<double>(kMaxParameterCount));

@@ -53,6 +53,10 @@ DataFields readData(const Napi::Value& value) {
   if (data.inputDim == 0) fail(ErrorCode::Shape, "the data set needs inputDim >= 1");
   out.x = f.float64("x", checkedProduct(data.size, data.inputDim, "size * inputDim", kMaxDataValues));
   out.y = f.float64("y", data.size);
+  // The loss measured on the data (src/loss.ts has validated the labels; docs/MATH.md section 1.2).
+  data.loss.kind = f.enumerationOr<LossKind>("loss", LossKind::Square);
+  data.loss.delta = f.numberOr("huberDelta", 1.0, 0.0);
+  if (!(data.loss.delta > 0)) fail(ErrorCode::Argument, "huberDelta must be a positive number");
   f.finish();
   data.x = out.x.Data();
   data.y = out.y.Data();
@@ -99,7 +103,7 @@ DataView dataView(const Napi::Value& value) { return readData(value).view; }
 
 OwnedData ownData(const Napi::Value& value) {
   const DataFields d = readData(value);
-  return {d.view.size, d.view.inputDim, copyOf(d.x), copyOf(d.y)};
+  return {d.view.size, d.view.inputDim, copyOf(d.x), copyOf(d.y), d.view.loss};
 }
 
 void requireAgreement(const NetView& net, const DataView& data) {

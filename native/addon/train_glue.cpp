@@ -118,6 +118,7 @@ Napi::Object recordToJs(Napi::Env env, const TrainRecord& r) {
     if (r.describesIteration) o.Set("rejectedTries", r.rejectedTries);
     if (r.hasGainRatio) o.Set("gainRatio", r.gainRatio);
   }
+  if (r.hasAccuracy) o.Set("accuracy", r.accuracy);
   if (r.hasInertia) o.Set("inertia", inertiaToJs(env, r.inertia));
   if (r.hasExtremal) {
     o.Set("minEigenvalue", r.minEigenvalue);

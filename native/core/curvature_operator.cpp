@@ -36,7 +36,14 @@ CurvatureOperator::CurvatureOperator(const NetView& net, const DataView& data, C
     throw Failure(ErrorCode::TooLarge, "the spectrum needs about " + formatNumber(bytes / 1048576.0) + " MiB, over memoryLimitBytes = " +
                                            formatNumber(memoryLimitBytes / 1048576.0) + " MiB; " + kAdvice);
   r_.resize(M_);
-  loss_ = residual(net, data, r_.data());
+  if (data.loss.weighted()) {
+    // Rows of J weighted by l''^1/2 (MATH.md section 4, "Losses"): every K below is diag(root_) J Q.
+    root_.resize(M_);
+    loss_ = evaluateLoss(net, data, r_.data(), root_.data()).loss;
+    for (double& v : root_) v = std::sqrt(v);
+  } else {
+    loss_ = residual(net, data, r_.data());
+  }
   requireFinite(r_.data(), M_, "output");
   theta_.resize(P_);
   if (newton) Q_.resize(N_ * q_ * q_);
@@ -71,6 +78,7 @@ CurvatureOperator::CurvatureOperator(const NetView& net, const DataView& data, C
           } else {
             v = s.J[a * M_ + m];
           }
+          if (!root_.empty()) v *= root_[m];
           kk += v * v;
         }
         norm2[slot] += kk;
@@ -89,6 +97,9 @@ CurvatureOperator::CurvatureOperator(const NetView& net, const DataView& data, C
 void CurvatureOperator::evaluateColumns(NeuronValues& values, std::size_t neuron, double* J, double* K) const {
   values.evaluate(neuron, Order::First);
   values.jacobian(J, M_);
+  if (!root_.empty())
+    for (std::size_t a = 0; a < q_; ++a)
+      for (std::size_t m = 0; m < M_; ++m) J[a * M_ + m] *= root_[m];
   if (curvature_ != Curvature::Newton) {
     std::copy(J, J + M_ * q_, K);
     return;
@@ -137,6 +148,8 @@ Buffer CurvatureOperator::weightedGram(const std::function<double(std::size_t, d
                      q2 = Qi ? Qi[6 + a] : (a == 2 ? 1.0 : 0.0);
         const double alpha = root * sc * q0, beta = root * sc * q1, gamma = root * sv * q2;
         for (std::size_t m = 0; m < M_; ++m) dst[m] = s1[m] * (alpha * data_.x[m] + beta) + gamma * s0[m];
+        if (!root_.empty())
+          for (std::size_t m = 0; m < M_; ++m) dst[m] *= root_[m];
       }
       return;
     }
@@ -168,7 +181,14 @@ std::vector<double> CurvatureOperator::columns(const std::vector<std::size_t>& d
   return out;
 }
 
-void CurvatureOperator::projectRows(const double* z, const std::function<double(std::size_t, double)>& coefficient, double* out) const {
+void CurvatureOperator::projectRows(const double* zIn, const std::function<double(std::size_t, double)>& coefficient, double* out) const {
+  std::vector<double> weighted;  // K^T z = Q^T J^T diag(root) z
+  const double* z = zIn;
+  if (!root_.empty()) {
+    weighted.assign(zIn, zIn + M_);
+    for (std::size_t m = 0; m < M_; ++m) weighted[m] *= root_[m];
+    z = weighted.data();
+  }
   parallelFor(N_, threads_, [&](std::size_t begin, std::size_t end, std::size_t) {
     NeuronScratch s(net_, data_);
     for (std::size_t i = begin; i < end; ++i) {
@@ -242,12 +262,16 @@ void CurvatureOperator::jacobianTimes(const double* v, double* result) const {
   std::fill(result, result + M_, 0.0);
   for (const auto& p : partial)
     for (std::size_t m = 0; m < M_; ++m) result[m] += p[m];
+  if (!root_.empty())
+    for (std::size_t m = 0; m < M_; ++m) result[m] *= root_[m];  // diag(root) J v
 }
 
 void CurvatureOperator::apply(const double* v, double* out) const {
   std::vector<double> u(M_);
   jacobianTimes(v, u.data());
   for (double& x : u) x /= static_cast<double>(M_);
+  if (!root_.empty())
+    for (std::size_t m = 0; m < M_; ++m) u[m] *= root_[m];  // J^T diag(l'') J v / M
   // out_i = J_i^T u + (D_i + lambda I) v_i,  (D_i + lambda I) v_i = Q_i diag(theta_i) Q_i^T v_i.
   parallelFor(N_, threads_, [&](std::size_t begin, std::size_t end, std::size_t) {
     NeuronScratch s(net_, data_);

@@ -55,7 +55,8 @@ class CurvatureOperator {
   Curvature curvature_;
   double lambda_;
   std::size_t M_, q_, N_, P_, threads_;
-  std::vector<double> r_, theta_, Q_;  // residual (M), block eigenvalues (P), rotations (N q^2, Newton only)
+  std::vector<double> r_, theta_, Q_;  // l' (M), block eigenvalues (P), rotations (N q^2, Newton only)
+  std::vector<double> root_;           // l''^1/2 (M) for a loss other than the square one, else empty: K = diag(root) J Q
   double loss_ = 0, jacobianNorm2_ = 0, weightedNorm2_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "kernels.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "failure.hpp"
 #include "signed_gram.hpp"
@@ -38,6 +39,15 @@ Gram ntkGram(const NetView& net, const DataView& data) {
   const double invM = 1.0 / static_cast<double>(M);
   for (std::size_t b = 0; b < M; ++b)
     for (std::size_t a = b; a < M; ++a) out.values[a * M + b] = out.values[b * M + a] = G[a + b * M] * invM;
+  if (data.loss.weighted()) {
+    // The loss-weighted NTK diag(l'')^1/2 B diag(l'')^1/2 (MATH.md section 5): the M x M twin of J^T diag(l'') J / M.
+    std::vector<double> r(M), h(M);
+    evaluateLoss(net, data, r.data(), h.data());
+    requireFinite(r.data(), M, "output");
+    for (double& v : h) v = std::sqrt(v);
+    for (std::size_t a = 0; a < M; ++a)
+      for (std::size_t b = 0; b < M; ++b) out.values[a * M + b] *= h[a] * h[b];
+  }
   requireFinite(out.values.data(), out.values.size(), "NTK Gram matrix");
   return out;
 }

@@ -172,14 +172,7 @@ void evaluateNeuron(const NetView& net, const DataView& data, std::size_t neuron
   neuronKernels().accumulate(net.c[neuron], sigma, M, fBlock);
 }
 
-double subtractTargets(const DataView& data, double* r) {
-  double sum = 0.0;
-  for (std::size_t m = 0; m < data.size; ++m) {
-    r[m] -= data.y[m];
-    sum += r[m] * r[m];
-  }
-  return sum / (2.0 * static_cast<double>(data.size));  // L = |f - y|^2 / 2M  (MATH.md section 1)
-}
+double subtractTargets(const DataView& data, double* r) { return applyLoss(data.loss, data.y, data.size, r, nullptr).loss; }
 
 // f(x) = s sum_i c_i sigma(w_i . x + b_i)  (MATH.md section 1). Partial sums over fixed blocks of
 // neurons, added in block order, so the result does not depend on the thread count.
@@ -203,6 +196,11 @@ void predict(const NetView& net, const double* x, std::size_t count, double* out
 double residual(const NetView& net, const DataView& data, double* r) {
   predict(net, data.x, data.size, r);
   return subtractTargets(data, r);
+}
+
+LossValue evaluateLoss(const NetView& net, const DataView& data, double* r, double* curvature) {
+  predict(net, data.x, data.size, r);
+  return applyLoss(data.loss, data.y, data.size, r, curvature);
 }
 
 namespace {

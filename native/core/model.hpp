@@ -8,6 +8,7 @@
 
 #include "activation.hpp"
 #include "buffer.hpp"
+#include "loss.hpp"
 
 namespace nntk {
 
@@ -30,10 +31,12 @@ struct NetView {
   std::size_t parameterCount() const { return width * blockSize(); }
 };
 
-// Non-owning view of a data set; x is size x inputDim, row-major.
+// Non-owning view of a data set and the loss measured on it (docs/MATH.md section 1.2); x is size x inputDim,
+// row-major.
 struct DataView {
   std::size_t size = 0, inputDim = 0;
   const double *x = nullptr, *y = nullptr;
+  Loss loss = {};
 };
 
 // Owning copies, for work that runs on another thread while JavaScript may touch the originals.
@@ -48,7 +51,8 @@ struct OwnedNet {
 struct OwnedData {
   std::size_t size = 0, inputDim = 0;
   std::vector<double> x, y;
-  DataView view() const { return {size, inputDim, x.data(), y.data()}; }
+  Loss loss = {};
+  DataView view() const { return {size, inputDim, x.data(), y.data(), loss}; }
 };
 
 // How many derivatives of sigma a computation needs.
@@ -103,7 +107,7 @@ void evaluateNeuron(const NetView& net, const DataView& data, std::size_t neuron
                     double* sigmaPrime, double* fBlock);
 // out_m = s sum_k partial[k * count + m], k in block order.
 void sumBlocks(const double* partial, std::size_t blocks, std::size_t count, double s, double* out);
-// r = f - y in place (r holds f on entry); returns L = |r|^2 / 2M.
+// r = l'(f, y) in place (r holds f on entry; the square loss's l' is f - y); returns L (docs/MATH.md section 1.2).
 double subtractTargets(const DataView& data, double* r);
 
 // Threads for a loop over `width` neurons at `points` data points: the user's setting (setThreads), or
@@ -111,8 +115,10 @@ double subtractTargets(const DataView& data, double* r);
 std::size_t workerCount(std::size_t width, std::size_t points);
 
 void predict(const NetView& net, const double* x, std::size_t count, double* out);
-// r = f(x) - y; returns the loss L = |r|^2 / 2M.
+// r = l'(f(x), y) (f - y for the square loss); returns the loss L (docs/MATH.md section 1.2).
 double residual(const NetView& net, const DataView& data, double* r);
+// The same, with l''(f(x), y) into curvature (when not null) and the accuracy of a classification loss.
+LossValue evaluateLoss(const NetView& net, const DataView& data, double* r, double* curvature);
 // J as M x P column-major (leading dimension M): parameter p's M values are contiguous.
 void jacobianColumns(const NetView& net, const DataView& data, double* J);
 // J as M x P row-major, the public layout.

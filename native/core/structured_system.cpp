@@ -133,7 +133,14 @@ StructuredSystem::StructuredSystem(const NetView& net, const DataView& data, Cur
   if (cacheJQ_) JQ_ = Buffer(M_ * net.parameterCount());
 
   auto start = Clock::now();
-  loss_ = residual(net, data, r_.data());
+  if (data.loss.weighted()) {
+    // l'' per point; the capacitance carries diag(l'')^1/2 on its J side (MATH.md section 4, "Losses").
+    rootCurvature_ = Buffer(M_);
+    loss_ = evaluateLoss(net, data, r_.data(), rootCurvature_.data()).loss;
+    for (std::size_t m = 0; m < M_; ++m) rootCurvature_[m] = std::sqrt(rootCurvature_[m]);
+  } else {
+    loss_ = residual(net, data, r_.data());
+  }
   requireFinite(r_.data(), M_, "output");
   timings_.evaluation = secondsSince(start);
 
@@ -280,6 +287,28 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
     const double sigma = fl.shifted - fl.gap;
     cap.C[(M + f) + (M + f) * n] = 1.0 / fl.shifted - 1.0 / sigma;
   }
+  if (rootCurvature_.size() > 0) {
+    // A loss with l'' != 1 (MATH.md section 4, "Losses"): U = [J^T diag(h)^1/2, W], so the J side of
+    // C - S^-1 is scaled by h^1/2 from both sides. The step also needs the unweighted [G; Y^T] l'.
+    const double* h = rootCurvature_.data();
+    if (initial) {
+      std::vector<double> unweighted(n, 0.0);
+      for (std::size_t b = 0; b < M; ++b)
+        for (std::size_t a = b; a < M; ++a) {
+          unweighted[a] += G[a + b * M] * r_[b];
+          if (a != b) unweighted[b] += G[a + b * M] * r_[a];
+        }
+      for (std::size_t f = 0; f < k; ++f)
+        for (std::size_t b = 0; b < M; ++b) unweighted[M + f] += cap.C[(M + f) + b * n] * r_[b];
+      for (std::size_t a = 0; a < M; ++a) unweighted[a] *= h[a];
+      unweightedGradient_ = std::move(unweighted);
+    }
+    for (std::size_t b = 0; b < M; ++b) {
+      cap.C[b + b * n] = G[b + b * M] * h[b] * h[b] + static_cast<double>(M);
+      for (std::size_t a = b + 1; a < M; ++a) cap.C[a + b * n] = G[a + b * M] * h[a] * h[b];
+      for (std::size_t f = 0; f < k; ++f) cap.C[(M + f) + b * n] *= h[b];
+    }
+  }
   requireFinite(cap.C.data(), cap.C.size(), "capacitance matrix");
   return cap;
 }
@@ -334,8 +363,18 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
     start = Clock::now();
     Buffer y(n, kDataAdvice);  // aligned (buffer.hpp): DSYTRS's bits must not depend on the address
     y.fill(0.0);
-    std::copy(r_.data(), r_.data() + M, y.data());
-    factor.solve(y.data(), 1);
+    if (rootCurvature_.size() == 0) {
+      std::copy(r_.data(), r_.data() + M, y.data());
+      factor.solve(y.data(), 1);
+    } else {
+      // Weighted rows (MATH.md section 4, "Losses"): z = C^-1 D [G; Y^T] l', y_1 = (l' - h^1/2 z_1) / M,
+      // y_2 = -z_2 / M, which is C^-1 [l'; 0] again when h = 1 (and stays defined where h = 0).
+      std::copy(unweightedGradient_.begin(), unweightedGradient_.end(), y.data());
+      factor.solve(y.data(), 1);
+      const double Md = static_cast<double>(M);
+      for (std::size_t m = 0; m < M; ++m) y[m] = (r_[m] - rootCurvature_[m] * y[m]) / Md;
+      for (std::size_t f = M; f < n; ++f) y[f] = -y[f] / Md;
+    }
     out.step.assign(N_ * q, 0.0);
     const bool newton = curvature_ == Curvature::Newton;
     const auto& flagged = capacitance0_.flagged;
@@ -512,6 +551,8 @@ void StructuredSystem::nntkGram(double* out) {
 // "Predictions"; the Woodbury form of the header with U = [J^T, W]); the test diagonal
 // (J_t Bd'^-1 J_t^T - H_t C_cap^-1 H_t^T)_tt / M. The deflated directions are those of the training system.
 CrossKernel StructuredSystem::crossKernel(const DataView& test) {
+  if (rootCurvature_.size() > 0)
+    throw Failure(ErrorCode::Unsupported, "cross kernels and the linearized predictor are defined for the square loss only");
   const std::size_t M = M_, q = q_, Mt = test.size, k = capacitance0_.flagged.size(), n = capacitance0_.order;
   const bool newton = curvature_ == Curvature::Newton;
   const auto& flagged = capacitance0_.flagged;

@@ -103,7 +103,9 @@ class StructuredSystem {
   std::size_t threads_;  // fixed at construction, so every sweep of this system splits the neurons alike
   bool storeBlocks_ = false, cacheJQ_ = false, trackNorm_ = false;
   double memoryLimitBytes_ = 0;  // StructuredOptions::memoryLimitBytes
-  Buffer r_, gradient_;
+  Buffer r_, gradient_;    // l' (the residual f - y for the square loss) and J^T l' / M
+  Buffer rootCurvature_;   // l''^1/2 per point, for losses other than the square one (else empty)
+  std::vector<double> unweightedGradient_;  // D [G; Y^T] l' from the initial sweep (weighted losses)
   double loss_ = 0, jacobianNorm2_ = 0;
   Buffer theta_, Q_, JQ_;  // block eigenvalues (N q), eigenvectors (N q^2, if stored), J Q (M x P, if cached)
   Capacitance capacitance0_;

@@ -192,6 +192,10 @@ class Loop {
   void publish(TrainRecord&& record) {
     const Clock::time_point begin = Clock::now();
     if (sweep_ && record.describesIteration) describeFirstOrderStep(record);
+    if (data_.loss.kind == LossKind::Logistic) {
+      record.hasAccuracy = true;
+      record.accuracy = logisticAccuracy(currentResidual(), data_.size);
+    }
     const std::size_t every = std::max<std::size_t>(o_.diagnosticsEvery, 1);
     if (!o_.diagnostics.empty() && record.iteration % every == 0) {
       const double* r = currentResidual();

@@ -109,6 +109,8 @@ struct TrainRecord {
   bool hasExtremal = false;
   double minEigenvalue = 0, maxEigenvalue = 0;
   double stepNorm = 0, maxNeuronUpdate = 0, gradientNorm = 0;
+  bool hasAccuracy = false;         // logistic loss: the fraction of points classified correctly (sign of f)
+  double accuracy = 0;
   IterationTimings timings;
   std::vector<std::vector<double>> diagnostics;  // empty when not due this iteration
 };

@@ -205,3 +205,13 @@ export function resolveData(ref: DataRef): Dataset {
   }
   return DatasetClass.create({ x: table.x, y: table.y, inputDim: table.inputDim });
 }
+
+/**
+ * A data set from a CSV file (a header row; the target is column `y`, default the last, and the inputs the
+ * columns `x`, default all others) or a JSON file ({ "x": [...] or [[...], ...], "y": [...] }); the format
+ * follows the extension unless given. Classification labels (-1 / 1 or 0 / 1) load like any target.
+ */
+export function loadDataset(path: string, o: { format?: 'csv' | 'json'; x?: string[]; y?: string } = {}): Dataset {
+  if (typeof path !== 'string' || path === '') throw new NntkError('E_ARGUMENT', 'loadDataset needs a file path');
+  return resolveData(loadDataRef({ file: path, ...o }, process.cwd(), `data file ${path}`));
+}

@@ -5,6 +5,7 @@
 import { invalid, requireInteger } from '../validate.js';
 import { readNumbers, readOptions } from './input.js';
 import { fitLine } from './line-fit.js';
+import { seededRandom } from '../seeded-random.js';
 
 export interface PowerLawOptions {
   /** Bootstrap resamples (default 1000, at least 10). */
@@ -26,18 +27,6 @@ export interface PowerLawFit {
   stdError: number;
   /** 'within-x': trials resampled within each x group; 'pairs': (x, y) points resampled. */
   resampling: 'within-x' | 'pairs';
-}
-
-/** mulberry32, seeded from both 32-bit halves of a safe integer. */
-function seededRandom(seed: number): () => number {
-  let state = (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) >>> 0, 0x9e3779b9);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Linear-interpolation percentile (type 7) of sorted values. */
