@@ -6,7 +6,7 @@
  * whichever machine runs the job, checking that a file still holds what was planned.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { type Dataset, Dataset as DatasetClass, datasets } from '../dataset.js';
 import { NntkError } from '../errors.js';
@@ -213,5 +213,13 @@ export function resolveData(ref: DataRef): Dataset {
  */
 export function loadDataset(path: string, o: { format?: 'csv' | 'json'; x?: string[]; y?: string } = {}): Dataset {
   if (typeof path !== 'string' || path === '') throw new NntkError('E_ARGUMENT', 'loadDataset needs a file path');
+  let file = false;
+  try {
+    file = statSync(path).isFile();
+  } catch (e) {
+    throw bad(`data file ${path}`, `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  // A device or a pipe (/dev/zero) would never end: only regular files.
+  if (!file) throw bad(`data file ${path}`, 'not a regular file; give a .csv or .json file');
   return resolveData(loadDataRef({ file: path, ...o }, process.cwd(), `data file ${path}`));
 }

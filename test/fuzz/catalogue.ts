@@ -154,6 +154,7 @@ function trainOptions(rng: Rng, net: NetSpec, data: DataSpec): Node {
     record: maybe(rng, 0.2, () => O({ every: maybe(rng, 0.6, () => num(rng.int(1, 4))), perDecade: maybe(rng, 0.5, () => num(rng.int(1, 10))) })),
     resume,
     memoryLimitBytes: second ? maybe(rng, 0.1, () => num(rng.pick([1, 1024, 2 ** 20, 2 ** 32]))) : undefined,
+    ...lossFields(rng),
   });
 }
 
@@ -171,6 +172,14 @@ function capTrainTime(args: Node[]): Node[] {
   return [args[0]!, args[1]!, { k: 'o', fields }, ...args.slice(3)];
 }
 
+const LOSSES = ['square', 'logistic', 'huber'] as const;
+/** The loss fields of an options object (src/loss.ts), each present at random; huberDelta mostly with 'huber'. */
+const lossFields = (rng: Rng): Record<string, Node | undefined> => {
+  const loss = opt(rng, LOSSES, 0.3);
+  const huber = loss?.k === 'v' && loss.code === '"huber"';
+  return { loss, huberDelta: maybe(rng, huber ? 0.6 : 0.03, () => num(rng.pick([0.1, 1, 1e-300, 1e300]))) };
+};
+
 const stepOptions = (rng: Rng): Node =>
   O({
     regularization: reg(rng),
@@ -178,9 +187,15 @@ const stepOptions = (rng: Rng): Node =>
     solver: opt(rng, SOLVERS, 0.4),
     spectrum: opt(rng, SPECTRA, 0.4),
     memoryLimitBytes: maybe(rng, 0.1, () => num(rng.pick([1, 2 ** 20, 2 ** 32]))),
+    ...lossFields(rng),
   });
 
 const systemOptions = (rng: Rng): Node => O({ regularization: reg(rng), curvature: opt(rng, CURV) });
+/** systemOptions for the calls that take a loss (curvatureSpectrum, nntkGram). */
+const lossSystemOptions = (rng: Rng): Node => O({ regularization: reg(rng), curvature: opt(rng, CURV), ...lossFields(rng) });
+/** Binary labels for the logistic loss: a two-moons set (inputDim 2) of a few points. */
+const moons = (rng: Rng): Node =>
+  V(`datasets.twoMoons({ points: ${rng.int(2, 24)}, seed: ${rng.int(0, 9)}${rng.chance(0.3) ? ", labels: 'bits'" : ''} })`, { t: 'any' });
 
 /** A symmetric M x M matrix expression (a kernel-like Gram of smooth features). */
 function symmetricCode(rng: Rng, M: number): string {
@@ -226,11 +241,11 @@ export const CATALOGUE: Entry[] = [
   method('parameters', 1, () => []),
   method('flatParameters', 1, () => []),
   method('predict', 3, (rng, net) => [wave(rng, net.inputDim * rng.int(0, 8), rng.pick([1, 10, 1e3, 1e300]))]),
-  method('loss', 2, (_, __, data) => [data.node]),
-  method('gradient', 2, (_, __, data) => [data.node]),
+  method('loss', 2, (rng, __, data) => (rng.chance(0.5) ? [data.node] : [data.node, O(lossFields(rng))])),
+  method('gradient', 2, (rng, __, data) => (rng.chance(0.5) ? [data.node] : [data.node, O(lossFields(rng))])),
   method('jacobian', 2, (_, __, data) => [data.node]),
   method('hessian', 2, (rng, _, data) => {
-    const o = maybe(rng, 0.6, () => O({ curvature: opt(rng, CURV), memoryLimitBytes: maybe(rng, 0.3, () => num(rng.pick([1, 2 ** 20, 2 ** 32]))) }));
+    const o = maybe(rng, 0.6, () => O({ curvature: opt(rng, CURV), memoryLimitBytes: maybe(rng, 0.3, () => num(rng.pick([1, 2 ** 20, 2 ** 32]))), ...lossFields(rng) }));
     return o ? [data.node, o] : [data.node];
   }),
   method('withStep', 3, (rng, net) => {
@@ -301,11 +316,38 @@ export const CATALOGUE: Entry[] = [
       weight: 2,
       build: (rng) => {
         const { net, data } = pair(rng);
-        return [net.node, data.node, systemOptions(rng)];
+        return [net.node, data.node, lossSystemOptions(rng)];
       },
       call: (a) => `${fn}(${a.join(', ')})`,
     }),
   ),
+  ...(['newtonStepSync', 'curvatureSpectrumSync', 'nntkGramSync', 'ntkGramSync'] as const).map(
+    (fn): Entry => ({
+      name: `${fn} (logistic, two moons)`,
+      uses: [fn, 'datasets'],
+      weight: 1,
+      build: (rng) => {
+        const net = validNet(rng, 2);
+        const o = fn === 'ntkGramSync' ? O({ loss: str('logistic', LOSSES) }) : O({ regularization: reg(rng), curvature: opt(rng, CURV), loss: str('logistic', LOSSES) });
+        return [net.node, moons(rng), o];
+      },
+      call: (a) => `${fn}(${a.join(', ')})`,
+    }),
+  ),
+  {
+    name: 'loadDataset',
+    uses: ['loadDataset'],
+    weight: 0.3,
+    build: (rng) => [str(rng.pick(['/nonexistent/points.csv', '/tmp', '/dev/zero', '/dev/null', 'package.json', '']))],
+    call: (a) => `loadDataset(${a.join(', ')})`,
+  },
+  {
+    name: 'datasets.twoMoons',
+    uses: ['datasets'],
+    weight: 0.5,
+    build: (rng) => [O({ points: maybe(rng, 0.8, () => num(rng.int(2, 40))), noise: maybe(rng, 0.5, () => num(rng.pick([0, 0.1, 1e300]))), seed: maybe(rng, 0.5, () => num(rng.int(0, 5))), labels: opt(rng, ['signs', 'bits'], 0.3) })],
+    call: (a) => `datasets.twoMoons(${a.join(', ')})`,
+  },
   ...(['curvatureSpectrum', 'curvatureSpectrumSync'] as const).map(
     (fn): Entry => ({
       name: `${fn} (spectral options)`,
