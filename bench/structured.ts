@@ -87,6 +87,21 @@ export function runStructuredBench(log: (line: string) => void) {
   log(`width 2000 (P = 6000): dense ${dense.toFixed(3)} s, structured ${structured.toFixed(4)} s -> ${(dense / structured).toFixed(0)}x (goal >= 50x)`);
   results.denseVsStructured = { dense, structured, ratio: dense / structured };
 
+  // 3b. A loss other than the square one (docs/MATH.md section 1.2): the capacitance is rescaled after the
+  // sweep and the step takes one more M x M product, so the step should cost the same as the square loss's.
+  const width = 100_000;
+  const netL = TwoLayerNet.create({ width, inputDim: 1, seed: 0 });
+  const labels = Dataset.create({ x: data3.x, y: data3.y.map((v) => (v > 2 ? 1 : -1)) });
+  const lossCells: string[] = [];
+  const lossTimes: Record<string, number> = {};
+  for (const loss of ['square', 'logistic', 'huber'] as const) {
+    const d = loss === 'logistic' ? labels : data3;
+    lossTimes[loss] = bestOf(3, () => newtonStepSync(netL, d, { ...o, solver: 'structured', loss }));
+    lossCells.push(`${loss} ${lossTimes[loss]!.toFixed(3)} s (${(lossTimes[loss]! / lossTimes.square!).toFixed(2)}x)`);
+  }
+  log(`structured Newton step by loss, width 10^5, M = 128: ${lossCells.join(', ')} (goal <= 1.05x the square loss)`);
+  results.losses = lossTimes;
+
   // 4. NTK Gram at width 10^6, M = 128, against the DSYRK rate for the same output size.
   const ntk = inFreshProcess('ntk', 1_000_000, 128);
   const flops = 128 * 128 * 3_000_000; // M^2 P useful flops of J J^T (lower triangle counted once per pair, times 2)
