@@ -138,7 +138,7 @@ export function unflatten(flat: Float64Array, width: number, d: number): Params 
 export function perturbed(net: TwoLayerNet, k: number, delta: number): TwoLayerNet {
   const flat = flatten(net.parameters(), net.width, net.inputDim);
   flat[k] = flat[k]! + delta;
-  return TwoLayerNet.fromParameters({ ...unflatten(flat, net.width, net.inputDim), beta: net.beta, activation: net.activation });
+  return TwoLayerNet.fromParameters({ ...unflatten(flat, net.width, net.inputDim), beta: net.beta, activation: net.activation, outputScale: net.outputScale });
 }
 
 /** f(x) = N^-beta sum_i c_i sigma(w_i . x + b_i), evaluated term by term; also returns sum |terms| (for tolerances). */
