@@ -87,7 +87,7 @@ export function runStructuredBench(log: (line: string) => void) {
   log(`width 2000 (P = 6000): dense ${dense.toFixed(3)} s, structured ${structured.toFixed(4)} s -> ${(dense / structured).toFixed(0)}x (goal >= 50x)`);
   results.denseVsStructured = { dense, structured, ratio: dense / structured };
 
-  // 3b. A loss other than the square one (docs/MATH.md section 1.2): the capacitance is rescaled after the
+  // 3b. A loss other than the square one (docs/MATH.md section 1.3): the capacitance is rescaled after the
   // sweep and the step takes one more M x M product, so the step should cost the same as the square loss's.
   const width = 100_000;
   const netL = TwoLayerNet.create({ width, inputDim: 1, seed: 0 });

@@ -14,7 +14,7 @@ export const SOLVER_KINDS = ['dense', 'structured'] as const;
 export const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
 /** The damping rules (native/core/damping/: one file per rule, one row each in damping_rule.hpp's table). */
 export const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;
-/** The losses of docs/MATH.md section 1.2 (native/core/loss.hpp). */
+/** The losses of docs/MATH.md section 1.3 (native/core/loss.hpp). */
 export const LOSSES = ['square', 'logistic', 'huber'] as const;
 export type LossName = (typeof LOSSES)[number];
 /** Why a training run stopped (TrainingRun.stoppedBecause). */

@@ -167,7 +167,7 @@ export interface TwoMoonsOptions {
 export const datasets = {
   /**
    * Two interleaved half circles in the plane (inputDim 2), a binary classification set for loss 'logistic'
-   * (docs/MATH.md section 1.2): class 1 on (cos t, sin t), class -1 on (1 - cos t, 1/2 - sin t), t equispaced
+   * (docs/MATH.md section 1.3): class 1 on (cos t, sin t), class -1 on (1 - cos t, 1/2 - sin t), t equispaced
    * in [0, pi], plus N(0, noise^2) on each coordinate from a seeded generator. Points alternate between classes.
    */
   twoMoons(o: TwoMoonsOptions = {}): Dataset {

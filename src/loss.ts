@@ -1,5 +1,5 @@
 /**
- * The loss of a fit (docs/MATH.md section 1.2), an option of the steps, the kernels, the spectra and train:
+ * The loss of a fit (docs/MATH.md section 1.3), an option of the steps, the kernels, the spectra and train:
  *   square:   L = (1/2M) sum_m (f_m - y_m)^2 (the default, and the only one of the paper's experiments);
  *   logistic: L = (1/M) sum_m log(1 + exp(-y_m f_m)), labels all in {-1, 1} or all in {0, 1} (mapped to -1, 1);
  *   huber:    L = (1/M) sum_m h(f_m - y_m), h(u) = u^2 / 2 for |u| <= delta, delta (|u| - delta / 2) beyond.

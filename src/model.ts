@@ -190,7 +190,7 @@ export class TwoLayerNet {
     return native().predict(s, values);
   }
 
-  /** L = (1 / 2M) sum_m (f(x_m) - y_m)^2, or the loss named in `o` (docs/MATH.md section 1.2, loss.ts). */
+  /** L = (1 / 2M) sum_m (f(x_m) - y_m)^2, or the loss named in `o` (docs/MATH.md section 1.3, loss.ts). */
   loss(data: Dataset, o: LossOptions = {}): number {
     return native().loss(state(this), checkedData(this, data, o, 'loss options'));
   }

@@ -1,5 +1,5 @@
 /**
- * Losses beyond the square one (docs/MATH.md section 1.2): logistic and Huber. Every number is checked
+ * Losses beyond the square one (docs/MATH.md section 1.3): logistic and Huber. Every number is checked
  * against a computation written here: the loss from predict() and the formulas, the gradient and the
  * Hessian by finite differences of the loss, J^T diag(l'') J / M from the Jacobian, the weighted NTK from
  * J, the structured solver against the dense one, and the spectrum against the dense eigenvalues.
@@ -36,7 +36,7 @@ function problem(loss: Loss, M: number, d: number, seed: number) {
   return { net, data: Dataset.create({ x, y, inputDim: d }) };
 }
 
-/** l(f, y), l'(f, y) and l''(f, y) written out (MATH.md section 1.2), for the checks below. */
+/** l(f, y), l'(f, y) and l''(f, y) written out (MATH.md section 1.3), for the checks below. */
 function lossTerms(loss: Loss, f: number, y: number, delta: number): [number, number, number] {
   if (loss === 'square') return [0.5 * (f - y) ** 2, f - y, 1];
   if (loss === 'logistic') {

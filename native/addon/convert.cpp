@@ -53,7 +53,7 @@ DataFields readData(const Napi::Value& value) {
   if (data.inputDim == 0) fail(ErrorCode::Shape, "the data set needs inputDim >= 1");
   out.x = f.float64("x", checkedProduct(data.size, data.inputDim, "size * inputDim", kMaxDataValues));
   out.y = f.float64("y", data.size);
-  // The loss measured on the data (src/loss.ts has validated the labels; docs/MATH.md section 1.2).
+  // The loss measured on the data (src/loss.ts has validated the labels; docs/MATH.md section 1.3).
   data.loss.kind = f.enumerationOr<LossKind>("loss", LossKind::Square);
   data.loss.delta = f.numberOr("huberDelta", 1.0, 0.0);
   if (!(data.loss.delta > 0)) fail(ErrorCode::Argument, "huberDelta must be a positive number");

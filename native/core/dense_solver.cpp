@@ -36,7 +36,7 @@ void requireFinite(const Buffer& values, const char* what) { nntk::requireFinite
 Derivatives evaluate(const NetView& net, const DataView& data, Curvature curvature) {
   const std::size_t M = data.size, P = net.parameterCount(), q = net.blockSize();
   Derivatives d{Buffer(M), Buffer(M * P, kDenseAdvice), Buffer(P), Buffer(), 0.0};  // J column-major, leading dimension M
-  Buffer h(data.loss.weighted() ? M : 0);  // l'' per point (docs/MATH.md section 1.2)
+  Buffer h(data.loss.weighted() ? M : 0);  // l'' per point (docs/MATH.md section 1.3)
   d.loss = evaluateLoss(net, data, d.r.data(), h.size() > 0 ? h.data() : nullptr).loss;
   requireFinite(d.r, "output");
   jacobianColumns(net, data, d.J.data());
@@ -57,7 +57,7 @@ Derivatives evaluate(const NetView& net, const DataView& data, Curvature curvatu
 }
 
 // Lower triangle (column-major, leading dimension P) of C + lambda I = J^T J / M + blockdiag(D_i) + lambda I
-// (MATH.md sections 2 and 4). J is M x P column-major, its rows already weighted by sqrt(l'') (section 1.2).
+// (MATH.md sections 2 and 4). J is M x P column-major, its rows already weighted by sqrt(l'') (section 1.3).
 void assembleLower(const NetView& net, const DataView& data, const Derivatives& d, double lambda, double* A) {
   const std::size_t P = net.parameterCount(), q = net.blockSize();
   toLapackInt(P, "the parameter count");

@@ -10,7 +10,7 @@ double logisticAccuracy(const double* lPrime, std::size_t M) {
   return static_cast<double>(correct) / static_cast<double>(M);
 }
 
-// docs/MATH.md section 1.2.
+// docs/MATH.md section 1.3.
 LossValue applyLoss(const Loss& loss, const double* y, std::size_t M, double* r, double* curvature) {
   LossValue out;
   double sum = 0.0;

@@ -1,4 +1,4 @@
-// The losses of a fit (docs/MATH.md section 1.2): L = (1/M) sum_m l(f_m, y_m) with l square, logistic
+// The losses of a fit (docs/MATH.md section 1.3): L = (1/M) sum_m l(f_m, y_m) with l square, logistic
 // or Huber. Every solver reads a loss through two per-point numbers: the first derivative l'(f_m, y_m),
 // which takes the place of the residual f - y (gradient J^T l' / M and the Newton residual term), and the
 // second derivative l''(f_m, y_m) >= 0, which weights the rows of J in the Gauss-Newton part

@@ -31,7 +31,7 @@ struct NetView {
   std::size_t parameterCount() const { return width * blockSize(); }
 };
 
-// Non-owning view of a data set and the loss measured on it (docs/MATH.md section 1.2); x is size x inputDim,
+// Non-owning view of a data set and the loss measured on it (docs/MATH.md section 1.3); x is size x inputDim,
 // row-major.
 struct DataView {
   std::size_t size = 0, inputDim = 0;
@@ -107,7 +107,7 @@ void evaluateNeuron(const NetView& net, const DataView& data, std::size_t neuron
                     double* sigmaPrime, double* fBlock);
 // out_m = s sum_k partial[k * count + m], k in block order.
 void sumBlocks(const double* partial, std::size_t blocks, std::size_t count, double s, double* out);
-// r = l'(f, y) in place (r holds f on entry; the square loss's l' is f - y); returns L (docs/MATH.md section 1.2).
+// r = l'(f, y) in place (r holds f on entry; the square loss's l' is f - y); returns L (docs/MATH.md section 1.3).
 double subtractTargets(const DataView& data, double* r);
 
 // Threads for a loop over `width` neurons at `points` data points: the user's setting (setThreads), or
@@ -115,7 +115,7 @@ double subtractTargets(const DataView& data, double* r);
 std::size_t workerCount(std::size_t width, std::size_t points);
 
 void predict(const NetView& net, const double* x, std::size_t count, double* out);
-// r = l'(f(x), y) (f - y for the square loss); returns the loss L (docs/MATH.md section 1.2).
+// r = l'(f(x), y) (f - y for the square loss); returns the loss L (docs/MATH.md section 1.3).
 double residual(const NetView& net, const DataView& data, double* r);
 // The same, with l''(f(x), y) into curvature (when not null) and the accuracy of a classification loss.
 LossValue evaluateLoss(const NetView& net, const DataView& data, double* r, double* curvature);
