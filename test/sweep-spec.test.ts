@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { resolveData } from '../src/experiments/data-ref.js';
-import { jobCost, jobKey, type OneStepJob } from '../src/experiments/jobs.js';
+import { jobCost, jobKey, type OneStepJob, type TrainJob } from '../src/experiments/jobs.js';
+import { runTrainJob } from '../src/experiments/train-job.js';
+import { datasets, train, TwoLayerNet } from '../src/index.js';
 import { trialSeed } from '../src/experiments/paper-grid.js';
 import { axisValues, expandSpec, planSweep } from '../src/sweep/expand.js';
 import { sweepSchema } from '../src/sweep/schema.js';
@@ -134,6 +136,29 @@ describe('expansion', () => {
     const plan = expandSpec(checkSpec({ jobs: [{ experiment: 'train', method: 'gd', width: 5, iterations: 3 }, { experiment: 'kernel', width: 5, label: 'k' }] }), scratch);
     expect(plan.jobs[0]).toMatchObject({ data: { kind: 'builtin', name: 'paper-figure3' }, record: { perDecade: 20 }, diagnostics: { components: true, ntkModes: false } });
     expect(plan.jobs[1]).toMatchObject({ kernels: ['ntk', 'nntk'], gammas: [1e-3], limit: false, label: 'k', curvature: 'gauss-newton' });
+  });
+});
+
+describe("the Gauss-Newton paper's setting in train jobs", () => {
+  it('init, outputScale, loss and huberDelta reach the job only when not the default (earlier keys stay), and the job trains that setting', async () => {
+    const base = { experiment: 'train' as const, method: 'gauss-newton' as const, width: 6, iterations: 3 };
+    const plain = expandSpec(checkSpec({ jobs: [base] }), scratch).jobs[0]!;
+    const defaults = expandSpec(checkSpec({ jobs: [{ ...base, init: 'paper', outputScale: 1, loss: 'square' }] }), scratch).jobs[0]!;
+    expect(jobKey(defaults)).toBe(jobKey(plain));
+    const moons = join(scratch, 'moons.json');
+    const data = datasets.twoMoons({ points: 16, seed: 2 });
+    writeFileSync(moons, JSON.stringify({ x: Array.from({ length: 16 }, (_, m) => [data.x[2 * m], data.x[2 * m + 1]]), y: Array.from(data.y) }));
+    const job = expandSpec(checkSpec({ jobs: [{ ...base, init: 'symmetric', outputScale: 2, loss: 'logistic', dataset: moons }] }), scratch).jobs[0] as TrainJob;
+    expect(job).toMatchObject({ init: 'symmetric', outputScale: 2, loss: 'logistic', diagnostics: { components: true } });
+    expect(jobKey(job)).not.toBe(jobKey(plain));
+    const result = await runTrainJob(job, data);
+    const direct = await train(TwoLayerNet.create({ width: 6, inputDim: 2, seed: 0, init: 'symmetric', outputScale: 2 }), data, { method: 'gauss-newton', iterations: 3, loss: 'logistic', record: { perDecade: 20 } });
+    expect(result.metrics.finalLoss).toBe(direct.history.at(-1)!.loss);
+    expect(result.metrics.finalAccuracy).toBe(direct.history.at(-1)!.accuracy);
+    expect(() => expandSpec(checkSpec({ jobs: [{ ...base, huberDelta: 0.5 }] }), scratch)).toThrow(/needs loss 'huber'/);
+    expect(() => expandSpec(checkSpec({ jobs: [{ ...base, width: 5, init: 'symmetric' }] }), scratch)).toThrow(/must be even/);
+    expect(() => expandSpec(checkSpec({ jobs: [{ ...base, loss: 'huber', diagnostics: { ntkModes: true } }] }), scratch)).toThrow(/ntkModes/);
+    expect(() => checkSpec({ jobs: [{ ...base, outputScale: 0 }] })).toThrow(/outputScale/);
   });
 });
 

@@ -39,6 +39,11 @@ export interface OneStepJob extends NetworkParams {
 /** One training run (Figures 3/5 for the paper's data). */
 export interface TrainJob extends NetworkParams {
   experiment: 'train';
+  /** The Gauss-Newton paper's setting (docs/MATH.md sections 1.1-1.3): present only when not the default, so older keys stay. */
+  init?: 'symmetric';
+  outputScale?: number;
+  loss?: 'logistic' | 'huber';
+  huberDelta?: number;
   method: Method;
   iterations: number;
   learningRate?: number;

@@ -19,6 +19,8 @@ export interface TrainJobResult {
     componentNames: string[];
     accepted: number;
     rejected: number;
+    /** Logistic loss: the fraction of training points classified correctly at the end. */
+    finalAccuracy?: number;
     error?: string;
   };
 }
@@ -27,18 +29,25 @@ export interface TrainJobResult {
 function trainOptions(job: TrainJob, data: Dataset): TrainOptions {
   const optional = ['learningRate', 'damping', 'regularization', 'alpha', 'epsilon', 'targetLoss', 'timeLimitSeconds'] as const;
   const picked = Object.fromEntries(optional.filter((k) => job[k] !== undefined).map((k) => [k, job[k]]));
-  const components = job.diagnostics.components && data.basis !== undefined;
+  // Diagnostics project f - y: the square loss's (a job with another loss records none).
+  const components = job.diagnostics.components && data.basis !== undefined && job.loss === undefined;
   return {
     method: job.method,
     iterations: job.iterations,
     ...picked,
+    ...(job.loss ? { loss: job.loss } : {}),
+    ...(job.huberDelta !== undefined ? { huberDelta: job.huberDelta } : {}),
     record: job.record,
     ...(components || job.diagnostics.ntkModes ? { diagnostics: { components, ntkModes: job.diagnostics.ntkModes } } : {}),
   };
 }
 
 export async function runTrainJob(job: TrainJob, data: Dataset): Promise<TrainJobResult> {
-  const net = TwoLayerNet.create({ width: job.width, inputDim: data.inputDim, beta: job.beta, seed: job.seed, activation: job.activation });
+  const net = TwoLayerNet.create({
+    width: job.width, inputDim: data.inputDim, beta: job.beta, seed: job.seed, activation: job.activation,
+    ...(job.init ? { init: job.init } : {}),
+    ...(job.outputScale !== undefined ? { outputScale: job.outputScale } : {}),
+  });
   const run = await train(net, data, trainOptions(job, data));
   const last = run.history.at(-1)!;
   // A diverged run's last record has a non-finite loss: it is left out of the rows (which plot on log
@@ -63,6 +72,7 @@ export async function runTrainJob(job: TrainJob, data: Dataset): Promise<TrainJo
       componentNames: [...(run.componentNames ?? [])],
       accepted: run.summary.acceptedSteps,
       rejected: run.summary.rejectedTries,
+      ...(last.accuracy !== undefined ? { finalAccuracy: last.accuracy } : {}),
       ...(run.error ? { error: `${run.error.code}: ${run.error.message}` } : {}),
     },
   };

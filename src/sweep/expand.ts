@@ -121,8 +121,18 @@ function makeJob(experiment: Experiment, p: Record<string, unknown>, where: stri
   if (foreign) throw bad(where, `'${foreign}' does not apply to method '${String(p.method)}' (${firstOrder ? 'damping, regularization, alpha and epsilon are for newton and gauss-newton' : 'learningRate is for gd and adam'})`);
   const optional = ['learningRate', 'damping', 'regularization', 'alpha', 'epsilon', 'targetLoss', 'timeLimitSeconds'] as const;
   const diagnostics = (p.diagnostics as { components?: boolean; ntkModes?: boolean } | undefined) ?? {};
+  if (p.loss !== undefined && p.loss !== 'square' && diagnostics.ntkModes) throw bad(where, "diagnostics.ntkModes projects f - y: it needs loss 'square'");
+  if (p.huberDelta !== undefined && p.loss !== 'huber') throw bad(where, "'huberDelta' is the width of the Huber loss; it needs loss 'huber'");
+  if (p.init === 'symmetric' && (p.width as number) % 2 !== 0) throw bad(where, `init 'symmetric' pairs neurons: the width ${String(p.width)} must be even`);
+  // The setting's fields only where they differ from the defaults, so that every earlier job keeps its key.
+  const setting = {
+    ...(p.init === 'symmetric' ? { init: 'symmetric' as const } : {}),
+    ...(p.outputScale !== undefined && p.outputScale !== 1 ? { outputScale: p.outputScale as number } : {}),
+    ...(p.loss !== undefined && p.loss !== 'square' ? { loss: p.loss as 'logistic' | 'huber' } : {}),
+    ...(p.huberDelta !== undefined ? { huberDelta: p.huberDelta as number } : {}),
+  };
   return {
-    experiment, ...network, method: p.method as Method, iterations: p.iterations as number,
+    experiment, ...network, ...setting, method: p.method as Method, iterations: p.iterations as number,
     ...(Object.fromEntries(optional.filter((k) => p[k] !== undefined).map((k) => [k, p[k]])) as { damping?: Damping }),
     record: (p.record as { perDecade?: number; every?: number } | undefined) ?? { perDecade: 20 },
     diagnostics: { components: diagnostics.components ?? true, ntkModes: diagnostics.ntkModes ?? false },

@@ -4,7 +4,7 @@
  * validates every spec with it (ajv), so an error names the field that is wrong. The enums come from
  * the contract (src/contract.ts), the experiments' parameter lists from here.
  */
-import { ACTIVATIONS, CURVATURES, DAMPINGS, METHODS } from '../contract.js';
+import { ACTIVATIONS, CURVATURES, DAMPINGS, LOSSES, METHODS } from '../contract.js';
 import { DATASET_NAMES } from '../experiments/data-ref.js';
 import { EXPERIMENTS } from '../experiments/jobs.js';
 
@@ -54,6 +54,14 @@ const networkParams: Record<string, Schema> = {
   label: { type: 'string', minLength: 1, description: 'group name in reports and exports (default: the block name, else the data set name)' },
 };
 
+/** The Gauss-Newton paper's setting (docs/MATH.md sections 1.1-1.3): model options and the loss, for training runs. */
+const settingParams: Record<string, Schema> = {
+  init: { enum: ['paper', 'symmetric'], description: "default 'paper'; 'symmetric' pairs neurons so that f = 0 at the start (even widths)" },
+  outputScale: { type: 'number', not: { const: 0 }, description: 'the factor a of f = (a / N^beta) sum_i c_i sigma_i (default 1)' },
+  loss: { enum: [...LOSSES], description: "default 'square'; 'logistic' needs labels in {-1, 1} or {0, 1}" },
+  huberDelta: { ...positive, description: "the Huber loss's width (default 1; with loss 'huber' only)" },
+};
+
 /** Each experiment's parameters (their defaults are filled in by src/sweep/expand.ts). */
 export const EXPERIMENT_PARAMS: Record<(typeof EXPERIMENTS)[number], Record<string, Schema>> = {
   'one-step': {
@@ -77,6 +85,7 @@ export const EXPERIMENT_PARAMS: Record<(typeof EXPERIMENTS)[number], Record<stri
   },
   train: {
     ...networkParams,
+    ...settingParams,
     method: { enum: [...METHODS] },
     iterations: { type: 'integer', minimum: 0, maximum: 1e9 },
     learningRate: positive,
