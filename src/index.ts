@@ -2,7 +2,18 @@
 export { NntkError, type NntkErrorCode } from './errors.js';
 export { ACTIVATIONS, type Activation } from './activation.js';
 export { Dataset, datasets, type Basis, type DatasetInit } from './dataset.js';
-export { TwoLayerNet, DEFAULT_DENSE_MEMORY_LIMIT, INITS, type CreateOptions, type Init, type NetOrigin, type NetParameters } from './model.js';
+export {
+  TwoLayerNet,
+  DEFAULT_DENSE_MEMORY_LIMIT,
+  INITS,
+  PARAMETER_GROUPS,
+  type CreateOptions,
+  type Init,
+  type NetOrigin,
+  type NetParameters,
+  type OutputWeights,
+  type ParameterGroup,
+} from './model.js';
 export {
   newtonStep,
   newtonStepSync,

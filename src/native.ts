@@ -29,6 +29,11 @@ export interface NativeNet {
   W: Float64Array;
   b: Float64Array;
   c: Float64Array;
+  /**
+   * The trainable groups by name (docs/MATH.md section 1.2): 'W', 'b', 'c' in this order, each at most once,
+   * e.g. 'Wb' for a fixed output layer (native/addon/convert.cpp reads it; absent means 'Wbc').
+   */
+  trainable?: string;
 }
 export interface NativeData {
   size: number;
