@@ -12,6 +12,7 @@ export {
   type NetOrigin,
   type NetParameters,
   type OutputWeights,
+  type OutputWeightsOrigin,
   type ParameterGroup,
 } from './model.js';
 export {

@@ -83,6 +83,8 @@ export interface CreateOptions {
 
 /** CreateOptions.outputWeights. */
 export type OutputWeights = 'uniform' | 'signs' | ArrayLike<number>;
+/** TwoLayerNet.outputWeights: how c was drawn. */
+export type OutputWeightsOrigin = 'uniform' | 'signs' | 'given';
 
 /** The trainable groups: a non-empty subset of PARAMETER_GROUPS without repeats, in the canonical order W, b, c. */
 function requireTrainable(value: unknown): readonly ParameterGroup[] {
@@ -179,6 +181,8 @@ export class TwoLayerNet {
   readonly outputScale: number;
   /** How the parameters started: 'paper', 'symmetric' (TwoLayerNet.create) or 'given' (fromParameters); steps keep it. */
   readonly init: NetOrigin;
+  /** How c was drawn: 'uniform' or 'signs' (create's outputWeights), or 'given' (an array, or fromParameters); steps keep it. */
+  readonly outputWeights: OutputWeightsOrigin;
   /** P = width (inputDim + 2): every parameter, trainable or frozen. */
   readonly parameterCount: number;
   /**
@@ -189,7 +193,7 @@ export class TwoLayerNet {
   /** P' = width q': the trainable parameters, the size of J's columns, the curvature, steps and spectra. */
   readonly trainableCount: number;
 
-  private constructor(token: symbol, state: NativeNet, init: NetOrigin) {
+  private constructor(token: symbol, state: NativeNet, init: NetOrigin, weights: OutputWeightsOrigin) {
     if (token !== CONSTRUCT) {
       throw new NntkError('E_ARGUMENT', 'TwoLayerNet has no public constructor; use TwoLayerNet.create or TwoLayerNet.fromParameters');
     }
@@ -199,6 +203,7 @@ export class TwoLayerNet {
     this.activation = state.activation;
     this.outputScale = state.outputScale;
     this.init = init;
+    this.outputWeights = weights;
     this.parameterCount = state.width * (state.inputDim + 2);
     this.trainable = Object.freeze([...groupsOf(state)]);
     this.trainableCount = state.width * trainableBlockSize(state.inputDim, this.trainable);
@@ -230,7 +235,8 @@ export class TwoLayerNet {
     requireParameterCount(width, inputDim);
     const { W, b, c: drawn } = init === 'paper' ? native().initialize(seed, width, inputDim) : symmetricParameters(seed, width, inputDim);
     const c = outputWeights(o.outputWeights, drawn, init);
-    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, outputScale, activation, W, b, c, trainable }, init);
+    const weights = o.outputWeights === undefined ? 'uniform' : typeof o.outputWeights === 'string' ? o.outputWeights : 'given';
+    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, outputScale, activation, W, b, c, trainable }, init, weights as OutputWeightsOrigin);
   }
 
   /** A network with the given parameters (copied). W is width x inputDim, row-major; trainable as in create. */
@@ -262,7 +268,7 @@ export class TwoLayerNet {
       b: copyOf(b),
       c: copyOf(c),
       trainable,
-    }, 'given');
+    }, 'given', 'given');
   }
 
   /** Copies of the parameters. */
@@ -353,7 +359,7 @@ export class TwoLayerNet {
     requireFiniteEntries(next.W, 'W + alpha * step.W');
     requireFiniteEntries(next.b, 'b + alpha * step.b');
     requireFiniteEntries(next.c, 'c + alpha * step.c');
-    return new TwoLayerNet(CONSTRUCT, next, this.init);
+    return new TwoLayerNet(CONSTRUCT, next, this.init, this.outputWeights);
   }
 
   /** Every parameter (P, trainable or frozen) in the flat neuron-major order of docs/MATH.md section 1. */
@@ -371,8 +377,8 @@ export function withParameters(net: TwoLayerNet, p: NetParameters): TwoLayerNet 
   const s = state(net);
   const next = allocating('the parameters', () => ({ ...s, W: copyOf(p.W), b: copyOf(p.b), c: copyOf(p.c) }));
   // The constructor is private to the class for TypeScript; the CONSTRUCT token is what guards it at run time.
-  const Construct = TwoLayerNet as unknown as new (token: symbol, state: NativeNet, init: NetOrigin) => TwoLayerNet;
-  return new Construct(CONSTRUCT, next, net.init);
+  const Construct = TwoLayerNet as unknown as new (token: symbol, state: NativeNet, init: NetOrigin, weights: OutputWeightsOrigin) => TwoLayerNet;
+  return new Construct(CONSTRUCT, next, net.init, net.outputWeights);
 }
 
 /** The data's native view, after checking that `net` is a network (also as `this`) and that they agree. */

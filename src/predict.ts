@@ -237,6 +237,21 @@ export interface LinearizedPredictorOptions {
   memoryLimitBytes?: number;
 }
 
+/**
+ * The limit kernels B* are those of every group trained with c ~ U(-1, 1) (docs/MATH.md sections 1.2 and 5):
+ * a network with frozen groups or sign output weights has another limit, which nntk does not compute yet.
+ */
+function requireLimitSetting(net: TwoLayerNet): void {
+  if (net.trainable.length !== 3) {
+    throw new NntkError('E_ARGUMENT', `limit: true uses the infinite-width kernel of a network whose groups W, b, c all train, but this ` +
+      `one trains only ${JSON.stringify(net.trainable)} (docs/MATH.md section 1.2); use limit: false (the network's own kernels)`);
+  }
+  if (net.outputWeights === 'signs') {
+    throw new NntkError('E_ARGUMENT', "limit: true uses the infinite-width kernel of output weights c ~ U(-1, 1), but this network's are " +
+      "random signs (E[c^2] = 1, not 1/3; docs/MATH.md section 1.2); use limit: false (the network's own kernels)");
+  }
+}
+
 const PREDICTOR_KEYS = ['method', 'learningRate', 'alpha', 'regularization', 'limit', 'test', 'time', 'memoryLimitBytes'];
 
 /** Limit kernels on the training points and between test and training points, from the limit Gram of their union. */
@@ -298,6 +313,7 @@ export async function linearizedPredictor(netArg: TwoLayerNet, dataArg: Dataset,
   const method = requireOneOf(o.method, 'method', ['gd', 'newton', 'gauss-newton'] as const);
   const limit = o.limit === undefined ? false : o.limit;
   if (typeof limit !== 'boolean') throw invalid('E_ARGUMENT', 'limit', 'true or false', o.limit);
+  if (limit) requireLimitSetting(net);
   const test = o.test === undefined ? undefined : testInputs(o.test, net.inputDim);
   const memoryLimitBytes = memoryLimit(o.memoryLimitBytes);
   const M = data.size;
