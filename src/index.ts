@@ -48,7 +48,7 @@ export {
 } from './kernels.js';
 export {
   ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, ntkCrossLimit, ntkCrossLimitSync, ntkDiagonalLimit, ntkDiagonalLimitSync,
-  type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions,
+  type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions, type LimitSetting,
 } from './limit.js';
 export { chooseSolver, estimateCosts, type SolverChoice } from './solver-choice.js';
 export {

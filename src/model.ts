@@ -15,6 +15,7 @@ import {
   type NetParameters,
   PARAMETER_GROUPS,
   type ParameterGroup,
+  requireTrainable,
   splitParameters,
   trainableBlockSize,
 } from './parameters.js';
@@ -85,20 +86,6 @@ export interface CreateOptions {
 export type OutputWeights = 'uniform' | 'signs' | ArrayLike<number>;
 /** TwoLayerNet.outputWeights: how c was drawn. */
 export type OutputWeightsOrigin = 'uniform' | 'signs' | 'given';
-
-/** The trainable groups: a non-empty subset of PARAMETER_GROUPS without repeats, in the canonical order W, b, c. */
-function requireTrainable(value: unknown): readonly ParameterGroup[] {
-  if (value === undefined) return PARAMETER_GROUPS;
-  const hint = "give a non-empty subset of ['W', 'b', 'c'] without repeats, e.g. ['W', 'b'] for a fixed output layer";
-  if (!Array.isArray(value) || value.length === 0) throw invalid('E_ARGUMENT', 'trainable', 'a non-empty array of group names', value, hint);
-  for (const g of value) {
-    if (!(PARAMETER_GROUPS as readonly unknown[]).includes(g)) {
-      throw new NntkError('E_ARGUMENT', `trainable names an unknown group ${JSON.stringify(g)}; ${hint}`);
-    }
-  }
-  if (new Set(value).size !== value.length) throw new NntkError('E_ARGUMENT', `trainable repeats a group (${JSON.stringify(value)}); ${hint}`);
-  return PARAMETER_GROUPS.filter((g) => value.includes(g));
-}
 
 /** The trainable groups of a native state (absent: all three). */
 function groupsOf(s: NativeNet): readonly ParameterGroup[] {

@@ -1,3 +1,6 @@
+import { NntkError } from './errors.js';
+import { invalid } from './validate.js';
+
 /** The flat neuron-major parameter order of docs/MATH.md section 1: [w_1 (d), b_1, c_1, w_2, ...]. */
 export interface NetParameters {
   W: Float64Array; // width x inputDim, row-major
@@ -8,6 +11,20 @@ export interface NetParameters {
 /** The parameter groups, in the order of a neuron's block (docs/MATH.md sections 1 and 1.2). */
 export const PARAMETER_GROUPS = ['W', 'b', 'c'] as const;
 export type ParameterGroup = (typeof PARAMETER_GROUPS)[number];
+
+/** The trainable groups: a non-empty subset of PARAMETER_GROUPS without repeats, in the canonical order W, b, c. */
+export function requireTrainable(value: unknown): readonly ParameterGroup[] {
+  if (value === undefined) return PARAMETER_GROUPS;
+  const hint = "give a non-empty subset of ['W', 'b', 'c'] without repeats, e.g. ['W', 'b'] for a fixed output layer";
+  if (!Array.isArray(value) || value.length === 0) throw invalid('E_ARGUMENT', 'trainable', 'a non-empty array of group names', value, hint);
+  for (const g of value) {
+    if (!(PARAMETER_GROUPS as readonly unknown[]).includes(g)) {
+      throw new NntkError('E_ARGUMENT', `trainable names an unknown group ${JSON.stringify(g)}; ${hint}`);
+    }
+  }
+  if (new Set(value).size !== value.length) throw new NntkError('E_ARGUMENT', `trainable repeats a group (${JSON.stringify(value)}); ${hint}`);
+  return PARAMETER_GROUPS.filter((g) => value.includes(g));
+}
 
 /** Trainable parameters per neuron, q' (docs/MATH.md section 1.2). */
 export function trainableBlockSize(inputDim: number, trainable: readonly ParameterGroup[] = PARAMETER_GROUPS): number {

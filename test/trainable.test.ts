@@ -7,7 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  Dataset,
   datasets,
+  type LimitSetting,
+  ntkCrossLimitSync,
+  ntkDiagonalLimitSync,
+  ntkGramLimitSync,
+  nntkGramLimitSync,
   linearizedPredictor,
   isStepPoint,
   newtonStepSync,
@@ -299,11 +305,80 @@ describe('trainable groups: the full subset and the options', () => {
     expect(given.trainableCount).toBe(width);
   });
 
-  it('the limit predictor refuses frozen groups and sign output weights (another limit kernel)', async () => {
+  it('the limit predictor uses the network\'s groups and output weights; given weights have no limit', async () => {
     const fig = datasets.paperFigure1();
-    for (const o of [{ trainable: ['W', 'b'] as ParameterGroup[] }, { outputWeights: 'signs' as const }]) {
-      const net = TwoLayerNet.create({ width: 4, inputDim: 1, seed: 0, ...o });
-      await expect(linearizedPredictor(net, fig, { method: 'gd', learningRate: 0.1, limit: true })).rejects.toMatchObject({ code: 'E_ARGUMENT' });
+    const o = { method: 'gd' as const, learningRate: 0.1, limit: true };
+    const K = (net: TwoLayerNet) => linearizedPredictor(net, fig, o).then((p) => p.predict(1).train);
+    const plain = await K(TwoLayerNet.create({ width: 4, inputDim: 1, seed: 0 }));
+    const fixed = await K(TwoLayerNet.create({ width: 4, inputDim: 1, seed: 0, trainable: ['W', 'b'] }));
+    const signs = await K(TwoLayerNet.create({ width: 4, inputDim: 1, seed: 0, outputWeights: 'signs' }));
+    expect(relativeError(fixed, plain)).toBeGreaterThan(1e-6);
+    expect(relativeError(signs, plain)).toBeGreaterThan(1e-6);
+    const given = TwoLayerNet.create({ width: 4, inputDim: 1, seed: 0, outputWeights: [1, -1, 0.5, 2] });
+    await expect(linearizedPredictor(given, fig, o)).rejects.toMatchObject({ code: 'E_ARGUMENT' });
+  });
+});
+
+describe('limit kernels of a setting (docs/MATH.md section 1.2)', () => {
+  const x1 = Float64Array.from([-1.5, -0.4, 0.3, 1.1, 2.2]);
+  const x3 = Float64Array.from([0.2, -0.5, 1, -1, 0.3, 0.4, 0.7, 0.7, -0.2, 1.3, 0, -0.6]);
+  const sets = [Dataset.create({ x: x1, y: new Float64Array(5), inputDim: 1 }), Dataset.create({ x: x3, y: new Float64Array(4), inputDim: 3 })];
+  const test = (d: number) => Float64Array.from({ length: 2 * d }, (_, k) => 0.3 * k - 0.5);
+
+  it.each(['tanh', 'erf', 'sigmoid'] as const)('%s: the group terms add up to the full kernel; signs triple the W and b terms', (activation) => {
+    for (const data of sets) {
+      const kinds = [
+        (o: LimitSetting) => ntkGramLimitSync(data, { activation, ...o }),
+        (o: LimitSetting) => ntkCrossLimitSync(data, test(data.inputDim), { activation, ...o }),
+        (o: LimitSetting) => ntkDiagonalLimitSync(data, test(data.inputDim), { activation, ...o }),
+      ];
+      for (const kernel of kinds) {
+        const all = kernel({});
+        expectBits(kernel({ trainable: ['W', 'b', 'c'], outputWeights: 'uniform' }), all, 'default');
+        const parts = (['W', 'b', 'c'] as const).map((g) => kernel({ trainable: [g] }));
+        expect(relativeError(parts[0]!.map((v, k) => v + parts[1]![k]! + parts[2]![k]!), all)).toBeLessThan(1e-14);
+        expect(relativeError(kernel({ trainable: ['W', 'b'] }), parts[0]!.map((v, k) => v + parts[1]![k]!))).toBeLessThan(1e-14);
+        expect(relativeError(kernel({ trainable: ['W', 'b'], outputWeights: 'signs' }), kernel({ trainable: ['W', 'b'] }).map((v) => 3 * v))).toBeLessThan(1e-14);
+        expectBits(kernel({ trainable: ['c'], outputWeights: 'signs' }), parts[2]!, 'c alone does not see E[c^2]');
+      }
     }
+  });
+
+  it('erf: the c and b terms against their closed forms (Williams 1997)', () => {
+    for (const data of sets) {
+      const d = data.inputDim;
+      const n = data.size;
+      const Kc = ntkGramLimitSync(data, { activation: 'erf', trainable: ['c'] });
+      const Kb = ntkGramLimitSync(data, { activation: 'erf', trainable: ['b'], outputWeights: 'signs' });
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let a = 1, b = 1, c = 1;
+          for (let k = 0; k < d; k++) {
+            a += data.x[i * d + k]! ** 2;
+            b += data.x[j * d + k]! ** 2;
+            c += data.x[i * d + k]! * data.x[j * d + k]!;
+          }
+          const e0 = (2 / Math.PI) * Math.asin((2 * c) / Math.sqrt((1 + 2 * a) * (1 + 2 * b)));
+          const e1 = (4 / Math.PI) / Math.sqrt((1 + 2 * a) * (1 + 2 * b) - 4 * c * c);
+          expect(Math.abs(Kc[i * n + j]! - e0 / n)).toBeLessThan(1e-15);
+          expect(Math.abs(Kb[i * n + j]! - e1 / n)).toBeLessThan(1e-15);
+        }
+    }
+  });
+
+  it('nntkGramLimit uses the setting; bad settings are E_ARGUMENT', () => {
+    const data = sets[0]!;
+    const B = ntkGramLimitSync(data, { trainable: ['W', 'b'] });
+    const K = nntkGramLimitSync(data, { gamma: 0.1, trainable: ['W', 'b'] });
+    // NNTK* (B* + gamma I) = B*
+    const n = data.size;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0.1 * K[i * n + j]!;
+        for (let k = 0; k < n; k++) s += K[i * n + k]! * B[k * n + j]!;
+        expect(Math.abs(s - B[i * n + j]!)).toBeLessThan(1e-12);
+      }
+    expectCode(() => ntkGramLimitSync(data, { trainable: [] }), 'E_ARGUMENT');
+    expectCode(() => ntkGramLimitSync(data, { outputWeights: 'given' as 'signs' }), 'E_ARGUMENT');
   });
 });
