@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  curvatureSpectrumSync,
   Dataset,
   datasets,
   type LimitSetting,
@@ -173,6 +174,18 @@ describe.each(cases)('trainable $groups, init $init, inputDim $d', ({ groups, in
     const radius = Math.max(Math.abs(ev[0]!), Math.abs(ev[Pt - 1]!));
     expect(Math.abs(structured.minEigenvalue! - ev[0]!)).toBeLessThan(1e-12 * radius);
     expect(Math.abs(structured.maxEigenvalue! - ev[Pt - 1]!)).toBeLessThan(1e-12 * radius);
+    // the spectrum's two methods: bisection on the Haynsworth counts, and the secular equations with eigenvectors
+    const bisection = curvatureSpectrumSync(net, data, { regularization: { lambda }, curvature, method: 'bisection' });
+    expect(bisection.inertia).toEqual(dense.inertia);
+    expect(Math.abs(bisection.minEigenvalue - ev[0]!)).toBeLessThan(1e-12 * radius);
+    expect(Math.abs(bisection.maxEigenvalue - ev[Pt - 1]!)).toBeLessThan(1e-12 * radius);
+    const k = Math.min(2, Pt);
+    const secular = curvatureSpectrumSync(net, data, { regularization: { lambda }, curvature, smallest: k, largest: k, eigenvectors: true });
+    for (let l = 0; l < k; l++) {
+      expect(Math.abs(secular.smallest[l]! - ev[l]!)).toBeLessThan(1e-12 * radius);
+      expect(Math.abs(secular.largest[l]! - ev[Pt - 1 - l]!)).toBeLessThan(1e-12 * radius);
+      expect(secular.smallestVectors![l]!.length).toBe(Pt);
+    }
     // NNTK = J' (C' + lambda I)^-1 J'^T / M, by elimination on the dense C'
     const J = net.jacobian(data);
     const K = nntkGramSync(net, data, { regularization: { lambda }, curvature });
@@ -185,7 +198,7 @@ describe.each(cases)('trainable $groups, init $init, inputDim $d', ({ groups, in
         nref[m * M + n] = s / M;
       }
     }
-    expect(relativeError(K, nref)).toBeLessThan(1e-11);
+    expect(relativeError(K, nref)).toBeLessThan(1e-12);
   });
 
   it("the NTK and the cross NTK are J' J'^T / M", () => {
@@ -255,6 +268,17 @@ describe('trainable groups: the full subset and the options', () => {
         expectBits(nntkGramSync(all, data, { regularization: { lambda }, curvature }), nntkGramSync(plain, data, { regularization: { lambda }, curvature }), 'nntk');
       }
       expectBits(ntkGramSync(all, data), ntkGramSync(plain, data), 'ntk');
+      for (const curvature of CURVATURES) {
+        const so = { regularization: { lambda }, curvature, smallest: 2, largest: 2 };
+        const [sa, sp] = [curvatureSpectrumSync(all, data, so), curvatureSpectrumSync(plain, data, so)];
+        expectBits(sa.smallest, sp.smallest, 'spectrum');
+        expectBits(sa.largest, sp.largest, 'spectrum');
+        const go = { regularizations: [{ lambda }], curvature };
+        const [ga, gp] = [oneStepGridSync(all, data, go).datasets[0]!.points[0]!, oneStepGridSync(plain, data, go).datasets[0]!.points[0]!];
+        if (!isStepPoint(ga) || !isStepPoint(gp)) throw new Error('a grid point failed');
+        expect(ga.lossAfter).toBe(gp.lossAfter);
+        expectBits(ga.nntk, gp.nntk, 'grid nntk');
+      }
       for (const method of METHODS) {
         const o = method === 'gd' || method === 'adam' ? { method, iterations: 2, learningRate: 0.05 } : { method, iterations: 2 };
         expectBits((await train(all, data, o)).net.flatParameters(), (await train(plain, data, o)).net.flatParameters(), method);
