@@ -5,7 +5,19 @@ export { Dataset, datasets, type Basis, type DatasetInit, type TwoMoonsOptions }
 export { loadDataset } from './experiments/data-ref.js';
 export { LOSSES } from './contract.js';
 export type { Loss, LossOptions } from './loss.js';
-export { TwoLayerNet, DEFAULT_DENSE_MEMORY_LIMIT, INITS, type CreateOptions, type Init, type NetOrigin, type NetParameters } from './model.js';
+export {
+  TwoLayerNet,
+  DEFAULT_DENSE_MEMORY_LIMIT,
+  INITS,
+  PARAMETER_GROUPS,
+  type CreateOptions,
+  type Init,
+  type NetOrigin,
+  type NetParameters,
+  type OutputWeights,
+  type OutputWeightsOrigin,
+  type ParameterGroup,
+} from './model.js';
 export {
   newtonStep,
   newtonStepSync,
@@ -39,7 +51,7 @@ export {
 } from './kernels.js';
 export {
   ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, ntkCrossLimit, ntkCrossLimitSync, ntkDiagonalLimit, ntkDiagonalLimitSync,
-  type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions,
+  type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions, type LimitSetting,
 } from './limit.js';
 export { chooseSolver, estimateCosts, type SolverChoice } from './solver-choice.js';
 export {

@@ -13,26 +13,49 @@
  * (~1e-13 up to max |x| ~ 7 for tanh, ~12 for the others, degrading beyond: tanh at |x| = 10, ~3e-9).
  * Results do not depend on setThreads(). Each function returns a Promise and computes off the main
  * thread; its ...Sync twin blocks.
+ *
+ * Every function takes the network setting of docs/MATH.md section 1.2 as options: `trainable` (the groups that
+ * train; default all three) keeps only their terms of B*, E[sigma sigma'] from c, E[c^2] x.x' E[sigma' sigma'] from W and
+ * E[c^2] E[sigma' sigma'] from b, and `outputWeights` ('uniform', default: E[c^2] = 1/3; 'signs': E[c^2] = 1) sets E[c^2].
  */
 import { ACTIVATIONS, type Activation } from './activation.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
-import { native } from './native.js';
+import { native, type NativeLimitTerms } from './native.js';
+import { type ParameterGroup, requireTrainable } from './parameters.js';
 import { invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
-export interface NtkGramLimitOptions {
+/** The network setting whose limit is wanted (docs/MATH.md section 1.2). */
+export interface LimitSetting {
+  /** The groups that train (a non-empty subset of 'W', 'b', 'c'; default all three). */
+  trainable?: readonly ParameterGroup[];
+  /** How c is drawn: 'uniform' (default, E[c^2] = 1/3) or 'signs' (E[c^2] = 1). */
+  outputWeights?: 'uniform' | 'signs';
+}
+export interface NtkGramLimitOptions extends LimitSetting {
   /** Default 'tanh'. */
   activation?: Activation;
 }
-export interface NtkCrossLimitOptions {
+export interface NtkCrossLimitOptions extends LimitSetting {
   /** Default 'tanh'. */
   activation?: Activation;
 }
 export type NtkDiagonalLimitOptions = NtkCrossLimitOptions;
-export interface NntkGramLimitOptions {
+export interface NntkGramLimitOptions extends LimitSetting {
   activation?: Activation;
   /** The width-free regularization gamma >= 0 (0 only when B* is positive definite). */
   gamma: number;
+}
+
+const SETTING_KEYS = ['trainable', 'outputWeights'];
+
+/** The native terms of a setting; undefined for the default (every group, uniform c: today's kernel bit for bit). */
+function limitTerms(o: Record<string, unknown>): NativeLimitTerms | undefined {
+  if (o.trainable === undefined && o.outputWeights === undefined) return undefined;
+  const trainable = requireTrainable(o.trainable).join('');
+  const weights = o.outputWeights === undefined ? 'uniform' : requireOneOf(o.outputWeights, 'outputWeights', ['uniform', 'signs'] as const);
+  if (trainable === 'Wbc' && weights === 'uniform') return undefined;
+  return { trainable, outputMoment: weights === 'signs' ? 1 : 1 / 3 };
 }
 
 /** Limit Grams are M x M dense matrices; cap them like the other dense results (4 GiB). */
@@ -41,13 +64,14 @@ const MAX_GRAM_BYTES = 4 * 2 ** 30;
 function prepare(dataArg: unknown, options: unknown, name: string, allowed: readonly string[]) {
   const data = requireDataset(dataArg);
   if (!isPlainObject(options)) throw invalid('E_ARGUMENT', name, 'an options object', options);
-  requireKnownKeys(options, name, allowed);
+  requireKnownKeys(options, name, [...allowed, ...SETTING_KEYS]);
   const activation = options.activation === undefined ? 'tanh' : requireOneOf(options.activation, 'activation', ACTIVATIONS);
+  const terms = limitTerms(options);
   const bytes = 8 * data.size * data.size;
   if (bytes > MAX_GRAM_BYTES) {
     throw new NntkError('E_TOO_LARGE', `the ${data.size} x ${data.size} kernel would take ${(bytes / 2 ** 30).toFixed(1)} GiB; use fewer data points`);
   }
-  return { data, activation, options };
+  return { data, activation, options, terms };
 }
 
 /**
@@ -57,11 +81,11 @@ function prepare(dataArg: unknown, options: unknown, name: string, allowed: read
  */
 export async function ntkGramLimit(data: Dataset, o: NtkGramLimitOptions = {}): Promise<Float64Array> {
   const p = prepare(data, o, 'ntkGramLimit options', ['activation']);
-  return native().ntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation);
+  return native().ntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
 }
 export function ntkGramLimitSync(data: Dataset, o: NtkGramLimitOptions = {}): Float64Array {
   const p = prepare(data, o, 'ntkGramLimit options', ['activation']);
-  return native().ntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation);
+  return native().ntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
 }
 
 /**
@@ -72,12 +96,12 @@ export function ntkGramLimitSync(data: Dataset, o: NtkGramLimitOptions = {}): Fl
 export async function nntkGramLimit(data: Dataset, o: NntkGramLimitOptions): Promise<Float64Array> {
   const p = prepare(data, o, 'nntkGramLimit options', ['activation', 'gamma']);
   const gamma = requireNumber(p.options.gamma, 'gamma', { min: 0 });
-  return native().nntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma);
+  return native().nntkGramLimit(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma, p.terms);
 }
 export function nntkGramLimitSync(data: Dataset, o: NntkGramLimitOptions): Float64Array {
   const p = prepare(data, o, 'nntkGramLimit options', ['activation', 'gamma']);
   const gamma = requireNumber(p.options.gamma, 'gamma', { min: 0 });
-  return native().nntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma);
+  return native().nntkGramLimitSync(p.data.x, p.data.size, p.data.inputDim, p.activation, gamma, p.terms);
 }
 
 /** Test points: a Float64Array of whole rows of data.inputDim finite values, and the Mt x M result's size. */
@@ -99,10 +123,11 @@ function prepareTest(testArg: unknown, data: Dataset, what: string, resultEntrie
 function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: string) {
   const data = requireDataset(dataArg);
   if (!isPlainObject(options)) throw invalid('E_ARGUMENT', `${what} options`, 'an options object', options);
-  requireKnownKeys(options, `${what} options`, ['activation']);
+  requireKnownKeys(options, `${what} options`, ['activation', ...SETTING_KEYS]);
   const activation = options.activation === undefined ? 'tanh' : requireOneOf(options.activation, 'activation', ACTIVATIONS);
+  const terms = limitTerms(options);
   const Mt = prepareTest(test, data, what, (rows) => (what === 'ntkCrossLimit' ? rows * data.size : rows));
-  return { data, activation, test: test as Float64Array, Mt };
+  return { data, activation, test: test as Float64Array, Mt, terms };
 }
 
 /**
@@ -116,12 +141,12 @@ function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: s
 export async function ntkCrossLimit(data: Dataset, test: Float64Array, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
   const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
-  return native().ntkCrossLimit(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation);
+  return native().ntkCrossLimit(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
 }
 export function ntkCrossLimitSync(data: Dataset, test: Float64Array, o: NtkCrossLimitOptions = {}): Float64Array {
   const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
-  return native().ntkCrossLimitSync(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation);
+  return native().ntkCrossLimitSync(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
 }
 
 /**
@@ -132,10 +157,10 @@ export function ntkCrossLimitSync(data: Dataset, test: Float64Array, o: NtkCross
 export async function ntkDiagonalLimit(data: Dataset, test: Float64Array, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
   const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
-  return native().ntkDiagonalLimit(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation);
+  return native().ntkDiagonalLimit(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation, undefined, p.terms);
 }
 export function ntkDiagonalLimitSync(data: Dataset, test: Float64Array, o: NtkDiagonalLimitOptions = {}): Float64Array {
   const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
-  return native().ntkDiagonalLimitSync(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation);
+  return native().ntkDiagonalLimitSync(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation, undefined, p.terms);
 }

@@ -11,7 +11,15 @@ import { LOSS_KEYS, type LossOptions, lossData, resolveLoss } from './loss.js';
 import { NntkError } from './errors.js';
 import { DEFAULT_MEMORY_LIMIT, memoryLimit, requireDenseFits, requireFits } from './memory.js';
 import { native, type NativeNet } from './native.js';
-import { flattenParameters, type NetParameters, splitParameters } from './parameters.js';
+import {
+  flattenParameters,
+  type NetParameters,
+  PARAMETER_GROUPS,
+  type ParameterGroup,
+  requireTrainable,
+  splitParameters,
+  trainableBlockSize,
+} from './parameters.js';
 import {
   copyOf,
   invalid,
@@ -24,7 +32,8 @@ import {
   requireOneOf,
 } from './validate.js';
 
-export type { NetParameters } from './parameters.js';
+export type { NetParameters, ParameterGroup } from './parameters.js';
+export { PARAMETER_GROUPS } from './parameters.js';
 
 /** Default cap on one dense P x P matrix (and any other large buffer of a call): 4 GiB. */
 export const DEFAULT_DENSE_MEMORY_LIMIT = DEFAULT_MEMORY_LIMIT;
@@ -60,7 +69,60 @@ export interface CreateOptions {
   outputScale?: number;
   /** 'paper' (default) or 'symmetric': neurons in pairs with f = 0 at initialization (width even). */
   init?: Init;
+  /**
+   * Which parameter groups train (docs/MATH.md section 1.2): any non-empty subset of 'W', 'b', 'c', each at
+   * most once, in any order; default all three. ['W', 'b'] is the Gauss-Newton paper's fixed output layer.
+   */
+  trainable?: readonly ParameterGroup[];
+  /**
+   * How the output weights c are drawn (docs/MATH.md section 1.2): 'uniform' (default: c_i ~ U(-1, 1), the
+   * paper's draw), 'signs' (c_i = +1 or -1, the sign of that same uniform draw, so W and b are unchanged), or
+   * the width values themselves (finite; with init 'symmetric' they must already pair as c[i + N/2] = -c[i]).
+   */
+  outputWeights?: OutputWeights;
   seed: number;
+}
+
+/** CreateOptions.outputWeights. */
+export type OutputWeights = 'uniform' | 'signs' | ArrayLike<number>;
+/** TwoLayerNet.outputWeights: how c was drawn. */
+export type OutputWeightsOrigin = 'uniform' | 'signs' | 'given';
+
+/** The trainable groups of a native state (absent: all three). */
+function groupsOf(s: NativeNet): readonly ParameterGroup[] {
+  return s.trainable === undefined ? PARAMETER_GROUPS : PARAMETER_GROUPS.filter((g) => s.trainable!.includes(g));
+}
+
+/** The output weights c for CreateOptions.outputWeights, from the uniform draw c (docs/MATH.md section 1.2). */
+function outputWeights(value: unknown, drawn: Float64Array, init: Init): Float64Array {
+  if (value === undefined || value === 'uniform') return drawn;
+  // -0 counts as negative, so that the symmetric pairs (c, -c) stay pairs of signs.
+  if (value === 'signs') return drawn.map((u) => (u < 0 || Object.is(u, -0) ? -1 : 1));
+  const width = drawn.length;
+  const hint = "give 'uniform', 'signs' or an array of width finite numbers";
+  if (typeof value === 'string') throw new NntkError('E_ARGUMENT', `outputWeights '${value}' is not known; ${hint}`);
+  if (!isArrayLike(value)) throw invalid('E_ARGUMENT', 'outputWeights', "'uniform', 'signs' or an array of numbers", value, hint);
+  if (value.length !== width) throw new NntkError('E_SHAPE', `outputWeights has ${value.length} values but the width is ${width}; ${hint}`);
+  const c = Float64Array.from(value as ArrayLike<number>);
+  for (let i = 0; i < width; i++) {
+    if (typeof (value as ArrayLike<unknown>)[i] !== 'number' || !Number.isFinite(c[i])) {
+      throw new NntkError('E_ARGUMENT', `outputWeights[${i}] is ${String((value as ArrayLike<unknown>)[i])}, not a finite number; ${hint}`);
+    }
+  }
+  if (init === 'symmetric') {
+    const half = width / 2;
+    for (let i = 0; i < half; i++) {
+      if (c[half + i] !== -c[i]!) {
+        throw new NntkError('E_ARGUMENT', `init 'symmetric' pairs neuron ${i} with neuron ${half + i}, but outputWeights[${half + i}] = ${c[half + i]} ` +
+          `is not -outputWeights[${i}] = ${-c[i]!}; give values with c[i + N/2] = -c[i], or init 'paper'`);
+      }
+    }
+  }
+  return c;
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<unknown> {
+  return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
 /** The output scale a: a finite nonzero number (default 1). */
@@ -107,9 +169,19 @@ export class TwoLayerNet {
   readonly outputScale: number;
   /** How the parameters started: 'paper', 'symmetric' (TwoLayerNet.create) or 'given' (fromParameters); steps keep it. */
   readonly init: NetOrigin;
+  /** How c was drawn: 'uniform' or 'signs' (create's outputWeights), or 'given' (an array, or fromParameters); steps keep it. */
+  readonly outputWeights: OutputWeightsOrigin;
+  /** P = width (inputDim + 2): every parameter, trainable or frozen. */
   readonly parameterCount: number;
+  /**
+   * The groups that train, in the order W, b, c (docs/MATH.md section 1.2); the others keep their values in
+   * every step and training method. Steps, trained networks and withParameters keep it.
+   */
+  readonly trainable: readonly ParameterGroup[];
+  /** P' = width q': the trainable parameters, the size of J's columns, the curvature, steps and spectra. */
+  readonly trainableCount: number;
 
-  private constructor(token: symbol, state: NativeNet, init: NetOrigin) {
+  private constructor(token: symbol, state: NativeNet, init: NetOrigin, weights: OutputWeightsOrigin) {
     if (token !== CONSTRUCT) {
       throw new NntkError('E_ARGUMENT', 'TwoLayerNet has no public constructor; use TwoLayerNet.create or TwoLayerNet.fromParameters');
     }
@@ -119,7 +191,10 @@ export class TwoLayerNet {
     this.activation = state.activation;
     this.outputScale = state.outputScale;
     this.init = init;
+    this.outputWeights = weights;
     this.parameterCount = state.width * (state.inputDim + 2);
+    this.trainable = Object.freeze([...groupsOf(state)]);
+    this.trainableCount = state.width * trainableBlockSize(state.inputDim, this.trainable);
     natives.set(this, state);
     Object.freeze(this);
   }
@@ -129,27 +204,35 @@ export class TwoLayerNet {
    * counter-based generator (Philox4x32-10) keyed by the seed, so the same seed gives the same network
    * on every run, platform and thread count, and a wider network extends a narrower one of the same seed.
    * init 'symmetric' pairs the neurons instead (width even; f = 0 at every input, docs/MATH.md section 1.1);
-   * outputScale is the factor a in front of the sum (default 1).
+   * outputScale is the factor a in front of the sum (default 1); trainable picks the groups that train and
+   * outputWeights how c is drawn (section 1.2).
    */
   static create(o: CreateOptions): TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'TwoLayerNet.create options', 'an object', o);
-    requireKnownKeys(o, 'TwoLayerNet.create options', ['width', 'inputDim', 'beta', 'activation', 'outputScale', 'init', 'seed']);
+    requireKnownKeys(o, 'TwoLayerNet.create options', [
+      'width', 'inputDim', 'beta', 'activation', 'outputScale', 'init', 'trainable', 'outputWeights', 'seed',
+    ]);
     const width = requireInteger(o.width, 'width', 1);
     const inputDim = requireInteger(o.inputDim, 'inputDim', 1);
     const beta = o.beta === undefined ? 0.52 : requireNumber(o.beta, 'beta', { min: 0, max: 1 });
     const activation = o.activation === undefined ? 'tanh' : requireOneOf(o.activation, 'activation', ACTIVATIONS);
     const outputScale = requireOutputScale(o.outputScale);
     const init = o.init === undefined ? 'paper' : requireOneOf(o.init, 'init', INITS);
+    const trainable = requireTrainable(o.trainable).join('');
     const seed = requireInteger(o.seed, 'seed', 0);
     requireParameterCount(width, inputDim);
-    const { W, b, c } = init === 'paper' ? native().initialize(seed, width, inputDim) : symmetricParameters(seed, width, inputDim);
-    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, outputScale, activation, W, b, c }, init);
+    const { W, b, c: drawn } = init === 'paper' ? native().initialize(seed, width, inputDim) : symmetricParameters(seed, width, inputDim);
+    const c = outputWeights(o.outputWeights, drawn, init);
+    const weights = o.outputWeights === undefined ? 'uniform' : typeof o.outputWeights === 'string' ? o.outputWeights : 'given';
+    return new TwoLayerNet(CONSTRUCT, { width, inputDim, beta, outputScale, activation, W, b, c, trainable }, init, weights as OutputWeightsOrigin);
   }
 
-  /** A network with the given parameters (copied). W is width x inputDim, row-major. */
-  static fromParameters(o: NetParameters & { beta: number; activation?: Activation; outputScale?: number }): TwoLayerNet {
+  /** A network with the given parameters (copied). W is width x inputDim, row-major; trainable as in create. */
+  static fromParameters(
+    o: NetParameters & { beta: number; activation?: Activation; outputScale?: number; trainable?: readonly ParameterGroup[] },
+  ): TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'TwoLayerNet.fromParameters options', 'an object', o);
-    requireKnownKeys(o, 'TwoLayerNet.fromParameters options', ['W', 'b', 'c', 'beta', 'activation', 'outputScale']);
+    requireKnownKeys(o, 'TwoLayerNet.fromParameters options', ['W', 'b', 'c', 'beta', 'activation', 'outputScale', 'trainable']);
     const b = requireFiniteArray(o.b, 'b');
     const width = b.length;
     if (width === 0) throw new NntkError('E_SHAPE', 'b is empty; a network needs width >= 1');
@@ -161,6 +244,7 @@ export class TwoLayerNet {
     const beta = requireNumber(o.beta, 'beta', { min: 0, max: 1 });
     const activation = o.activation === undefined ? 'tanh' : requireOneOf(o.activation, 'activation', ACTIVATIONS);
     const outputScale = requireOutputScale(o.outputScale);
+    const trainable = requireTrainable(o.trainable).join('');
     requireParameterCount(width, W.length / width);
     return new TwoLayerNet(CONSTRUCT, {
       width,
@@ -171,7 +255,8 @@ export class TwoLayerNet {
       W: copyOf(W),
       b: copyOf(b),
       c: copyOf(c),
-    }, 'given');
+      trainable,
+    }, 'given', 'given');
   }
 
   /** Copies of the parameters. */
@@ -195,24 +280,31 @@ export class TwoLayerNet {
     return native().loss(state(this), checkedData(this, data, o, 'loss options'));
   }
 
-  /** grad L = J^T l' / M (l' = f - y for the square loss), split by parameter family. */
+  /**
+   * grad L = J^T l' / M (l' = f - y for the square loss), split by parameter family: the derivatives in the
+   * trainable groups and zeros in the frozen ones (docs/MATH.md section 1.2), so withStep(gradient, -lr) is a
+   * gradient-descent step that keeps them.
+   */
   gradient(data: Dataset, o: LossOptions = {}): NetParameters {
     const d = checkedData(this, data, o, 'gradient options');
-    return splitParameters(native().gradient(state(this), d), this.width, this.inputDim);
+    return splitParameters(native().gradient(state(this), d), this.width, this.inputDim, this.trainable);
   }
 
-  /** J = df/dtheta at every data point: M x P, row-major, neuron-major columns (docs/MATH.md section 1). */
+  /**
+   * J = df/dtheta at every data point: M x P', row-major, neuron-major columns (docs/MATH.md section 1) of the
+   * trainable parameters only (section 1.2: q' per neuron, w (d) when W trains, b when b trains, c when c trains).
+   */
   jacobian(data: Dataset): Float64Array {
     const d = checkedData(this, data);
-    requireFits(8 * d.size * this.parameterCount, DEFAULT_MEMORY_LIMIT, `the ${d.size} x ${this.parameterCount} Jacobian`,
+    requireFits(8 * d.size * this.trainableCount, DEFAULT_MEMORY_LIMIT, `the ${d.size} x ${this.trainableCount} Jacobian`,
       'use a smaller width or data set (the kernels and steps never form it)');
     return native().jacobian(state(this), d);
   }
 
   /**
-   * The exact Hessian of L (P x P, row-major = column-major since symmetric), or with
-   * curvature 'gauss-newton' the matrix J^T diag(l'') J / M (J^T J / M for the square loss).
-   * E_TOO_LARGE past memoryLimitBytes (default 4 GiB).
+   * The exact Hessian of L (P' x P' in the trainable parameters, docs/MATH.md section 1.2; row-major =
+   * column-major since symmetric), or with curvature 'gauss-newton' the matrix J^T diag(l'') J / M (J^T J / M
+   * for the square loss, section 1.3). E_TOO_LARGE past memoryLimitBytes (default 4 GiB).
    */
   hessian(
     data: Dataset,
@@ -222,11 +314,14 @@ export class TwoLayerNet {
     requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes', ...LOSS_KEYS]);
     const d = checkedData(this, data, { loss: o.loss, huberDelta: o.huberDelta }, 'hessian options');
     const curvature = o.curvature === undefined ? 'newton' : requireOneOf(o.curvature, 'curvature', ['newton', 'gauss-newton']);
-    requireDenseFits(this.parameterCount, memoryLimit(o.memoryLimitBytes));
+    requireDenseFits(this.trainableCount, memoryLimit(o.memoryLimitBytes));
     return native().curvature(state(this), d, curvature);
   }
 
-  /** A new network with parameters theta + alpha * step. */
+  /**
+   * A new network with parameters theta + alpha * step. Frozen groups (docs/MATH.md section 1.2) are copied
+   * bit for bit; the step must be zero there (as the steps and gradients of this package are), else E_ARGUMENT.
+   */
   withStep(step: NetParameters, alpha = 1): TwoLayerNet {
     state(this);
     if (!isPlainObject(step)) throw invalid('E_ARGUMENT', 'step', 'an object { W, b, c }', step);
@@ -235,19 +330,28 @@ export class TwoLayerNet {
     const dc = requireFiniteArray(step.c, 'step.c', this.width);
     requireNumber(alpha, 'alpha');
     const s = state(this);
+    const moves = (group: ParameterGroup, delta: Float64Array): boolean => {
+      if (this.trainable.includes(group)) return true;
+      if (delta.some((v) => v !== 0)) {
+        throw new NntkError('E_ARGUMENT', `step.${group} is not zero but the network's group ${group} is frozen (trainable ` +
+          `${JSON.stringify(this.trainable)}); zero it, or create the network with '${group}' in trainable`);
+      }
+      return false;
+    };
+    const [mW, mb, mc] = [moves('W', dW), moves('b', db), moves('c', dc)];
     const next = allocating('the stepped parameters', () => ({
       ...s,
-      W: s.W.map((v, k) => v + alpha * (dW[k] as number)),
-      b: s.b.map((v, k) => v + alpha * (db[k] as number)),
-      c: s.c.map((v, k) => v + alpha * (dc[k] as number)),
+      W: mW ? s.W.map((v, k) => v + alpha * (dW[k] as number)) : Float64Array.from(s.W),
+      b: mb ? s.b.map((v, k) => v + alpha * (db[k] as number)) : Float64Array.from(s.b),
+      c: mc ? s.c.map((v, k) => v + alpha * (dc[k] as number)) : Float64Array.from(s.c),
     }));
     requireFiniteEntries(next.W, 'W + alpha * step.W');
     requireFiniteEntries(next.b, 'b + alpha * step.b');
     requireFiniteEntries(next.c, 'c + alpha * step.c');
-    return new TwoLayerNet(CONSTRUCT, next, this.init);
+    return new TwoLayerNet(CONSTRUCT, next, this.init, this.outputWeights);
   }
 
-  /** The parameters in the flat neuron-major order of docs/MATH.md section 1. */
+  /** Every parameter (P, trainable or frozen) in the flat neuron-major order of docs/MATH.md section 1. */
   flatParameters(): Float64Array {
     const s = state(this);
     return allocating('the flat parameters', () => flattenParameters(s, this.width, this.inputDim));
@@ -255,15 +359,15 @@ export class TwoLayerNet {
 }
 
 /**
- * A network like `net` (beta, activation, output scale, origin) with other parameters, for the modules of
+ * A network like `net` (beta, activation, output scale, origin, trainable groups) with other parameters, for the modules of
  * this package (train's result). The arrays are copied; their sizes must be net's.
  */
 export function withParameters(net: TwoLayerNet, p: NetParameters): TwoLayerNet {
   const s = state(net);
   const next = allocating('the parameters', () => ({ ...s, W: copyOf(p.W), b: copyOf(p.b), c: copyOf(p.c) }));
   // The constructor is private to the class for TypeScript; the CONSTRUCT token is what guards it at run time.
-  const Construct = TwoLayerNet as unknown as new (token: symbol, state: NativeNet, init: NetOrigin) => TwoLayerNet;
-  return new Construct(CONSTRUCT, next, net.init);
+  const Construct = TwoLayerNet as unknown as new (token: symbol, state: NativeNet, init: NetOrigin, weights: OutputWeightsOrigin) => TwoLayerNet;
+  return new Construct(CONSTRUCT, next, net.init, net.outputWeights);
 }
 
 /** The data's native view with the loss of `o`, after checking that `net` is a network (also as `this`) and that they agree. */

@@ -17,6 +17,14 @@ import { NntkError } from './errors.js';
  * forced, for tests and benchmarks. Not part of the public API.
  */
 export type LimitMethodName = 'auto' | 'closed-form' | 'grid' | 'pair-quadrature';
+/**
+ * The terms of B* a network's limit keeps (native/core/limit_kernel.hpp, docs/MATH.md section 1.2): the trainable
+ * groups by name ('W', 'b', 'c' in this order, e.g. 'Wb') and E[c^2]. Absent: 'Wbc' and 1/3.
+ */
+export interface NativeLimitTerms {
+  trainable: string;
+  outputMoment: number;
+}
 
 /** A network as the addon reads it: sizes, the activation's index and the parameter arrays. */
 export interface NativeNet {
@@ -29,6 +37,11 @@ export interface NativeNet {
   W: Float64Array;
   b: Float64Array;
   c: Float64Array;
+  /**
+   * The trainable groups by name (docs/MATH.md section 1.2): 'W', 'b', 'c' in this order, each at most once,
+   * e.g. 'Wb' for a fixed output layer (native/addon/convert.cpp reads it; absent means 'Wbc').
+   */
+  trainable?: string;
 }
 export interface NativeData {
   size: number;
@@ -199,14 +212,20 @@ export interface Addon {
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
   tanhRate(n: number, passes: number, repeats: number): number;
-  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Float64Array;
-  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Promise<Float64Array>;
-  ntkCrossLimitSync(test: Float64Array, Mt: number, x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Float64Array;
-  ntkCrossLimit(test: Float64Array, Mt: number, x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName): Promise<Float64Array>;
-  ntkDiagonalLimitSync(test: Float64Array, Mt: number, d: number, M: number, activation: ActivationName, method?: LimitMethodName): Float64Array;
-  ntkDiagonalLimit(test: Float64Array, Mt: number, d: number, M: number, activation: ActivationName, method?: LimitMethodName): Promise<Float64Array>;
-  nntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Float64Array;
-  nntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number): Promise<Float64Array>;
+  ntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName, terms?: NativeLimitTerms): Float64Array;
+  ntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName, terms?: NativeLimitTerms): Promise<Float64Array>;
+  ntkCrossLimitSync(
+    test: Float64Array, Mt: number, x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName, terms?: NativeLimitTerms,
+  ): Float64Array;
+  ntkCrossLimit(
+    test: Float64Array, Mt: number, x: Float64Array, M: number, d: number, activation: ActivationName, method?: LimitMethodName, terms?: NativeLimitTerms,
+  ): Promise<Float64Array>;
+  ntkDiagonalLimitSync(test: Float64Array, Mt: number, d: number, M: number, activation: ActivationName, method?: LimitMethodName, terms?: NativeLimitTerms): Float64Array;
+  ntkDiagonalLimit(
+    test: Float64Array, Mt: number, d: number, M: number, activation: ActivationName, method?: LimitMethodName, terms?: NativeLimitTerms,
+  ): Promise<Float64Array>;
+  nntkGramLimitSync(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number, terms?: NativeLimitTerms): Float64Array;
+  nntkGramLimit(x: Float64Array, M: number, d: number, activation: ActivationName, gamma: number, terms?: NativeLimitTerms): Promise<Float64Array>;
   symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
 }
 

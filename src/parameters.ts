@@ -1,3 +1,6 @@
+import { NntkError } from './errors.js';
+import { invalid } from './validate.js';
+
 /** The flat neuron-major parameter order of docs/MATH.md section 1: [w_1 (d), b_1, c_1, w_2, ...]. */
 export interface NetParameters {
   W: Float64Array; // width x inputDim, row-major
@@ -5,15 +8,49 @@ export interface NetParameters {
   c: Float64Array;
 }
 
-export function splitParameters(flat: Float64Array, width: number, inputDim: number): NetParameters {
-  const q = inputDim + 2;
+/** The parameter groups, in the order of a neuron's block (docs/MATH.md sections 1 and 1.2). */
+export const PARAMETER_GROUPS = ['W', 'b', 'c'] as const;
+export type ParameterGroup = (typeof PARAMETER_GROUPS)[number];
+
+/** The trainable groups: a non-empty subset of PARAMETER_GROUPS without repeats, in the canonical order W, b, c. */
+export function requireTrainable(value: unknown): readonly ParameterGroup[] {
+  if (value === undefined) return PARAMETER_GROUPS;
+  const hint = "give a non-empty subset of ['W', 'b', 'c'] without repeats, e.g. ['W', 'b'] for a fixed output layer";
+  if (!Array.isArray(value) || value.length === 0) throw invalid('E_ARGUMENT', 'trainable', 'a non-empty array of group names', value, hint);
+  for (const g of value) {
+    if (!(PARAMETER_GROUPS as readonly unknown[]).includes(g)) {
+      throw new NntkError('E_ARGUMENT', `trainable names an unknown group ${JSON.stringify(g)}; ${hint}`);
+    }
+  }
+  if (new Set(value).size !== value.length) throw new NntkError('E_ARGUMENT', `trainable repeats a group (${JSON.stringify(value)}); ${hint}`);
+  return PARAMETER_GROUPS.filter((g) => value.includes(g));
+}
+
+/** Trainable parameters per neuron, q' (docs/MATH.md section 1.2). */
+export function trainableBlockSize(inputDim: number, trainable: readonly ParameterGroup[] = PARAMETER_GROUPS): number {
+  return (trainable.includes('W') ? inputDim : 0) + (trainable.includes('b') ? 1 : 0) + (trainable.includes('c') ? 1 : 0);
+}
+
+/**
+ * A flat neuron-major vector of the trainable parameters (q' per neuron: w (d) when W trains, b when b
+ * trains, c when c trains; docs/MATH.md section 1.2) as NetParameters, zeros in the frozen groups.
+ */
+export function splitParameters(
+  flat: Float64Array,
+  width: number,
+  inputDim: number,
+  trainable: readonly ParameterGroup[] = PARAMETER_GROUPS,
+): NetParameters {
+  const tW = trainable.includes('W'), tb = trainable.includes('b'), tc = trainable.includes('c');
+  const q = trainableBlockSize(inputDim, trainable);
+  const ob = tW ? inputDim : 0, oc = ob + (tb ? 1 : 0);
   const W = new Float64Array(width * inputDim);
   const b = new Float64Array(width);
   const c = new Float64Array(width);
   for (let i = 0; i < width; i++) {
-    for (let j = 0; j < inputDim; j++) W[i * inputDim + j] = flat[i * q + j] as number;
-    b[i] = flat[i * q + inputDim] as number;
-    c[i] = flat[i * q + inputDim + 1] as number;
+    if (tW) for (let j = 0; j < inputDim; j++) W[i * inputDim + j] = flat[i * q + j] as number;
+    if (tb) b[i] = flat[i * q + ob] as number;
+    if (tc) c[i] = flat[i * q + oc] as number;
   }
   return { W, b, c };
 }

@@ -14,7 +14,7 @@
  */
 import { Dataset as DatasetClass, type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
-import { ntkGramLimit } from './limit.js';
+import { type LimitSetting, ntkGramLimit } from './limit.js';
 import { memoryLimit, requireFits } from './memory.js';
 import { requireNet, type TwoLayerNet } from './model.js';
 import { native } from './native.js';
@@ -228,7 +228,10 @@ export interface LinearizedPredictorOptions {
   alpha?: number;
   /** newton / gauss-newton. */
   regularization?: Regularization;
-  /** The infinite-width kernels instead of the network's (default false): a^2 N^(1 - 2 beta) B* for gd, B* (B* + (gamma / a^2) I)^-1 for newton / gauss-newton (a = net.outputScale). */
+  /**
+   * The infinite-width kernels instead of the network's (default false): a^2 N^(1 - 2 beta) B* for gd, B* (B* + (gamma / a^2) I)^-1 for
+   * newton / gauss-newton (a = net.outputScale), B* of the network's trainable groups and output weights (docs/MATH.md section 1.2).
+   */
   limit?: boolean;
   /** Test inputs, rows of inputDim. */
   test?: Float64Array;
@@ -237,19 +240,32 @@ export interface LinearizedPredictorOptions {
   memoryLimitBytes?: number;
 }
 
+/**
+ * The network's limit setting (docs/MATH.md section 1.2): its trainable groups and E[c^2] from how c was drawn.
+ * Output weights given to TwoLayerNet.create have no limit nntk knows (E_ARGUMENT); a network from
+ * fromParameters is taken, as before, to follow the paper's c ~ U(-1, 1).
+ */
+function limitSetting(net: TwoLayerNet): LimitSetting {
+  if (net.outputWeights === 'given' && net.init !== 'given') {
+    throw new NntkError('E_ARGUMENT', 'limit: true needs the distribution of the output weights (E[c^2]), but this network was created ' +
+      "with given values; create it with outputWeights 'uniform' or 'signs', or use limit: false (the network's own kernels)");
+  }
+  return { trainable: net.trainable, outputWeights: net.outputWeights === 'signs' ? 'signs' : 'uniform' };
+}
+
 const PREDICTOR_KEYS = ['method', 'learningRate', 'alpha', 'regularization', 'limit', 'test', 'time', 'memoryLimitBytes'];
 
 /** Limit kernels on the training points and between test and training points, from the limit Gram of their union. */
-async function limitKernels(data: Dataset, test: Float64Array | undefined, activation: TwoLayerNet['activation']) {
+async function limitKernels(data: Dataset, test: Float64Array | undefined, activation: TwoLayerNet['activation'], setting: LimitSetting) {
   const M = data.size;
   const d = data.inputDim;
-  if (test === undefined) return { K: await ntkGramLimit(data, { activation }), cross: undefined };
+  if (test === undefined) return { K: await ntkGramLimit(data, { activation, ...setting }), cross: undefined };
   const Mt = test.length / d;
   const x = new Float64Array((M + Mt) * d);
   x.set(data.x, 0);
   x.set(test, M * d);
   const union = DatasetClass.create({ x, y: new Float64Array(M + Mt), inputDim: d });
-  const U = await ntkGramLimit(union, { activation });
+  const U = await ntkGramLimit(union, { activation, ...setting });
   // B* carries 1/(points); rescale from the union's count to the training count.
   const n = M + Mt;
   const scale = n / M;
@@ -298,6 +314,7 @@ export async function linearizedPredictor(netArg: TwoLayerNet, dataArg: Dataset,
   const method = requireOneOf(o.method, 'method', ['gd', 'newton', 'gauss-newton'] as const);
   const limit = o.limit === undefined ? false : o.limit;
   if (typeof limit !== 'boolean') throw invalid('E_ARGUMENT', 'limit', 'true or false', o.limit);
+  const setting = limit ? limitSetting(net) : {};
   const test = o.test === undefined ? undefined : testInputs(o.test, net.inputDim);
   const memoryLimitBytes = memoryLimit(o.memoryLimitBytes);
   const M = data.size;
@@ -311,7 +328,7 @@ export async function linearizedPredictor(netArg: TwoLayerNet, dataArg: Dataset,
     if (o.learningRate === undefined) throw new NntkError('E_ARGUMENT', "method 'gd' needs learningRate (f_{t+1} = f_t + learningRate B (y - f_t))");
     alpha = requireNumber(o.learningRate, 'learningRate', { above: 0 });
     if (limit) {
-      const l = await limitKernels(data, test, net.activation);
+      const l = await limitKernels(data, test, net.activation, setting);
       // J carries the output scale a once, so J J^T / M tends to a^2 N^(1 - 2 beta) B* (docs/MATH.md section 1.1).
       const widthScale = net.outputScale ** 2 * net.width ** (1 - 2 * net.beta);
       K = l.K.map((v) => v * widthScale);
@@ -328,7 +345,7 @@ export async function linearizedPredictor(netArg: TwoLayerNet, dataArg: Dataset,
       const lambda = resolveLambda(o.regularization, net.width, net.beta);
       // B (B + lambda I)^-1 with B -> a^2 N^(1 - 2 beta) B* is B* (B* + gamma / a^2 I)^-1 (docs/MATH.md section 1.1).
       const gamma = (lambda * net.width ** (2 * net.beta - 1)) / net.outputScale ** 2;
-      const l = await limitKernels(data, test, net.activation);
+      const l = await limitKernels(data, test, net.activation, setting);
       ({ K, cross } = newtonLimit(l.K, l.cross, M, gamma));
     } else {
       const ko = { regularization: o.regularization, curvature: method, memoryLimitBytes };

@@ -98,7 +98,7 @@ export function resolveSolver(
   requested: 'auto' | 'dense' | 'structured',
   spectrum: SpectrumName,
 ): 'dense' | 'structured' {
-  const P = s.net.parameterCount;
+  const P = s.net.trainableCount;  // the system's size P' (docs/MATH.md section 1.2)
   if (requested === 'structured' && spectrum === 'full') {
     throw new NntkError(
       'E_UNSUPPORTED',

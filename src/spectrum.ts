@@ -58,7 +58,7 @@ export interface CurvatureSpectrumOptions extends LossOptions {
   smallest?: number;
   /** How many of the largest eigenvalues (default 1; 1 to 256). */
   largest?: number;
-  /** Unit eigenvectors of those eigenvalues, in the flat neuron-major parameter order (default false). */
+  /** Unit eigenvectors of those eigenvalues, in the flat neuron-major order of the trainable parameters (P' values, docs/MATH.md section 1.2; default false). */
   eigenvectors?: boolean;
   /** The exact Frobenius norm |C + lambda I|_F (one more pass; default false). */
   frobenius?: boolean;
@@ -162,7 +162,7 @@ function prepare(net: unknown, data: unknown, options: unknown): Prepared {
     }
     return { kind: 'bisection', args: [s.nativeNet, s.nativeData, nativeRequest(s, 'extremal')], lambda: s.lambda };
   }
-  const P = s.net.parameterCount;
+  const P = s.net.trainableCount;  // eigenvalues of the P' x P' system (docs/MATH.md section 1.2)
   const smallest = o.smallest === undefined ? 1 : requireInteger(o.smallest, 'smallest', 1, Math.min(MAX_WANTED, P));
   const largest = o.largest === undefined ? 1 : requireInteger(o.largest, 'largest', 1, Math.min(MAX_WANTED, P));
   const eigenvectors = flag(o.eigenvectors, 'eigenvectors');

@@ -30,7 +30,10 @@ export interface StepOptions extends LossOptions {
 }
 
 export interface StepResult extends StepReport {
-  /** Add to the parameters: step = -(C + lambda I)^-1 grad L. */
+  /**
+   * Add to the parameters: step = -(C + lambda I)^-1 grad L in the trainable coordinates, zeros in the frozen
+   * groups (docs/MATH.md section 1.2), so net.withStep(step) keeps them bit for bit.
+   */
   step: NetParameters;
   /** The absolute regularization used. */
   lambda: number;
@@ -54,7 +57,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): PreparedS
 
 function toResult(p: PreparedStep, out: NativeStepOutcome): StepResult {
   const { step, ...rest } = out;
-  return { ...rest, step: splitParameters(step, p.net.width, p.net.inputDim), lambda: p.request.lambda };
+  return { ...rest, step: splitParameters(step, p.net.width, p.net.inputDim, p.net.trainable), lambda: p.request.lambda };
 }
 
 /** One exact step, computed on a worker thread (the inputs are copied first, so they may change meanwhile). */

@@ -349,7 +349,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
 
   const nativeState = o.resume === undefined
     ? { method, iteration: 0, seconds: 0, lambda, nu: 2 }
-    : resumeState(o.resume, method, net.parameterCount);
+    : resumeState(o.resume, method, net.trainableCount);  // Adam's moments: P' values (docs/MATH.md section 1.2)
   if (o.resume !== undefined && o.regularization !== undefined) nativeState.lambda = lambda;
   return {
     net, data, options: o, method, solver, componentNames, diagnosticKinds, nativeState, ntkModes, loss,
@@ -420,7 +420,7 @@ function moments(value: unknown, name: string, parameterCount: number): Float64A
   // The length first: an enormous sparse array is refused before it is walked.
   const length = (value as ArrayLike<unknown>).length;
   if (length !== parameterCount) {
-    throw new NntkError('E_SHAPE', `${name} has ${length} entries but the network has ${parameterCount} parameters; ` +
+    throw new NntkError('E_SHAPE', `${name} has ${length} entries but the network has ${parameterCount} trainable parameters; ` +
       'resume with the network the state was trained with');
   }
   if (isArray && ![...(value as unknown[])].every((v) => typeof v === 'number')) {

@@ -14,6 +14,18 @@ struct NetFields {
   Napi::Float64Array W, b, c;
 };
 
+TrainableGroups trainableGroups(const std::string& names) {
+  TrainableGroups t{false, false, false};
+  for (const char name : names) {
+    bool& group = name == 'W' ? t.W : name == 'b' ? t.b : name == 'c' ? t.c : t.W;
+    if ((name != 'W' && name != 'b' && name != 'c') || group)
+      fail(ErrorCode::Argument, "the network's trainable groups '" + names + "' must name each of W, b, c at most once (e.g. \"Wb\")");
+    group = true;
+  }
+  if (!t.W && !t.b && !t.c) fail(ErrorCode::Argument, "the network's trainable groups are empty; name at least one of W, b, c");
+  return t;
+}
+
 NetFields readNet(const Napi::Value& value) {
   Fields f(value, "the network");
   NetFields out;
@@ -28,6 +40,9 @@ NetFields readNet(const Napi::Value& value) {
   net.outputScale = f.optionalFinite("outputScale").value_or(1.0);
   if (net.outputScale == 0.0) fail(ErrorCode::Argument, "the network's outputScale is 0; give a finite nonzero factor a");
   net.activation = f.enumeration<Activation>("activation");
+  // The trainable groups by name (docs/MATH.md section 1.2): a string of 'W', 'b', 'c' such as "Wb"; absent
+  // means all three. src/model.ts validates the option first.
+  if (f.has("trainable")) net.trainable = trainableGroups(f.text("trainable"));
   out.W = f.float64("W", weights);
   out.b = f.float64("b", net.width);
   out.c = f.float64("c", net.width);
@@ -96,7 +111,8 @@ NetView netView(const Napi::Value& value) { return readNet(value).view; }
 
 OwnedNet ownNet(const Napi::Value& value) {
   const NetFields n = readNet(value);
-  return {n.view.width, n.view.inputDim, n.view.beta, n.view.outputScale, n.view.activation, copyOf(n.W), copyOf(n.b), copyOf(n.c)};
+  return {n.view.width,       n.view.inputDim, n.view.beta, n.view.outputScale, n.view.activation,
+          copyOf(n.W), copyOf(n.b), copyOf(n.c), n.view.trainable};
 }
 
 DataView dataView(const Napi::Value& value) { return readData(value).view; }

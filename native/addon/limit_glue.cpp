@@ -31,6 +31,26 @@ LimitMethod methodArgument(const Napi::CallbackInfo& info, std::size_t index, Ac
   return method;
 }
 
+// An optional trailing { trainable: a string of 'W', 'b', 'c' such as "Wb", outputMoment: E[c^2] > 0 }: the
+// terms of B* a network with frozen groups or other output weights keeps (docs/MATH.md section 1.2). Absent:
+// every group and E[c^2] = 1/3.
+LimitTerms termsArgument(const Napi::CallbackInfo& info, std::size_t index) {
+  LimitTerms t;
+  if (info.Length() <= index || info[index].IsUndefined()) return t;
+  Fields f(info[index], "the limit kernel's terms");
+  const std::string names = f.text("trainable");
+  t.W = names.find('W') != std::string::npos;
+  t.b = names.find('b') != std::string::npos;
+  t.c = names.find('c') != std::string::npos;
+  if (names.empty() || names.find_first_not_of("Wbc") != std::string::npos ||
+      names.size() != static_cast<std::size_t>(t.W) + static_cast<std::size_t>(t.b) + static_cast<std::size_t>(t.c))
+    fail(ErrorCode::Argument, "the limit kernel's trainable groups '" + names + "' must name each of W, b, c at most once (e.g. \"Wb\")");
+  t.outputMoment = f.finite("outputMoment");
+  if (!(t.outputMoment > 0)) fail(ErrorCode::Argument, "the limit kernel's outputMoment E[c^2] must be positive");
+  f.finish();
+  return t;
+}
+
 // A Float64Array of exactly rows * d entries.
 const double* rowsArgument(const Napi::Value& value, const char* what, std::size_t rows, std::size_t d) {
   const auto values = float64Argument(value, what);
@@ -52,9 +72,11 @@ struct LimitArguments {
   std::size_t M = 0, d = 0;
   Activation activation = Activation::Tanh;
   LimitMethod method = LimitMethod::Auto;
+  LimitTerms terms;
 };
 
-// (x: Float64Array of M * d entries, M, d, activation name[, method]); the M x M result must stay under 2^29 entries.
+// (x: Float64Array of M * d entries, M, d, activation name[, method[, terms]]) or, for the NNTK,
+// (x, M, d, activation name, gamma[, terms]); the M x M result must stay under 2^29 entries.
 LimitArguments limitArguments(const Napi::CallbackInfo& info, bool withMethod) {
   LimitArguments a;
   a.M = sizeArgument(info[1], "M", kMaxDataValues);
@@ -64,6 +86,7 @@ LimitArguments limitArguments(const Napi::CallbackInfo& info, bool withMethod) {
   a.x = rowsArgument(info[0], "x", a.M, a.d);
   a.activation = enumArgument<Activation>(info[3], "activation");
   if (withMethod) a.method = methodArgument(info, 4, a.activation, a.d);
+  a.terms = termsArgument(info, 5);
   return a;
 }
 
@@ -74,6 +97,7 @@ struct CrossArguments {
   std::size_t Mt = 0, M = 0, d = 0;
   Activation activation = Activation::Tanh;
   LimitMethod method = LimitMethod::Auto;
+  LimitTerms terms;
 };
 CrossArguments crossArguments(const Napi::CallbackInfo& info) {
   CrossArguments a;
@@ -85,6 +109,7 @@ CrossArguments crossArguments(const Napi::CallbackInfo& info) {
   a.x = rowsArgument(info[2], "x", a.M, a.d);
   a.activation = enumArgument<Activation>(info[5], "activation");
   a.method = methodArgument(info, 6, a.activation, a.d);
+  a.terms = termsArgument(info, 7);
   return a;
 }
 
@@ -94,6 +119,7 @@ struct DiagonalArguments {
   std::size_t Mt = 0, d = 0, M = 0;
   Activation activation = Activation::Tanh;
   LimitMethod method = LimitMethod::Auto;
+  LimitTerms terms;
 };
 DiagonalArguments diagonalArguments(const Napi::CallbackInfo& info) {
   DiagonalArguments a;
@@ -103,6 +129,7 @@ DiagonalArguments diagonalArguments(const Napi::CallbackInfo& info) {
   a.test = rowsArgument(info[0], "test", a.Mt, a.d);
   a.activation = enumArgument<Activation>(info[4], "activation");
   a.method = methodArgument(info, 5, a.activation, a.d);
+  a.terms = termsArgument(info, 6);
   return a;
 }
 
@@ -123,7 +150,7 @@ Napi::Value NtkGramLimitSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const LimitArguments a = limitArguments(info, true);
     auto out = newFloat64Array(info.Env(), a.M * a.M);
-    ntkLimitGram(a.activation, a.M, a.d, a.x, out.Data(), a.method);
+    ntkLimitGram(a.activation, a.M, a.d, a.x, out.Data(), a.method, a.terms);
     return out;
   });
 }
@@ -134,7 +161,7 @@ Napi::Value NntkGramLimitSync(const Napi::CallbackInfo& info) {
     const LimitArguments a = limitArguments(info, false);
     const double gamma = gammaArgument(info);
     auto out = newFloat64Array(info.Env(), a.M * a.M);
-    nntkLimitGram(a.activation, a.M, a.d, a.x, gamma, out.Data());
+    nntkLimitGram(a.activation, a.M, a.d, a.x, gamma, out.Data(), a.terms);
     return out;
   });
 }
@@ -149,7 +176,7 @@ Napi::Value NtkGramLimit(const Napi::CallbackInfo& info) {
         info.Env(),
         [x, a] {
           std::vector<double> out(a.M * a.M);
-          ntkLimitGram(a.activation, a.M, a.d, x->data(), out.data(), a.method);
+          ntkLimitGram(a.activation, a.M, a.d, x->data(), out.data(), a.method, a.terms);
           return out;
         },
         matrixToJs);
@@ -167,7 +194,7 @@ Napi::Value NntkGramLimit(const Napi::CallbackInfo& info) {
         info.Env(),
         [x, a, gamma] {
           std::vector<double> out(a.M * a.M);
-          nntkLimitGram(a.activation, a.M, a.d, x->data(), gamma, out.data());
+          nntkLimitGram(a.activation, a.M, a.d, x->data(), gamma, out.data(), a.terms);
           return out;
         },
         matrixToJs);
@@ -180,7 +207,7 @@ Napi::Value NtkCrossLimitSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const CrossArguments a = crossArguments(info);
     auto out = newFloat64Array(info.Env(), a.Mt * a.M);
-    ntkLimitCross(a.activation, a.Mt, a.test, a.M, a.x, a.d, out.Data(), a.method);
+    ntkLimitCross(a.activation, a.Mt, a.test, a.M, a.x, a.d, out.Data(), a.method, a.terms);
     return out;
   });
 }
@@ -194,7 +221,7 @@ Napi::Value NtkCrossLimit(const Napi::CallbackInfo& info) {
         info.Env(),
         [test, x, a] {
           std::vector<double> out(a.Mt * a.M);
-          ntkLimitCross(a.activation, a.Mt, test->data(), a.M, x->data(), a.d, out.data(), a.method);
+          ntkLimitCross(a.activation, a.Mt, test->data(), a.M, x->data(), a.d, out.data(), a.method, a.terms);
           return out;
         },
         matrixToJs);
@@ -206,7 +233,7 @@ Napi::Value NtkDiagonalLimitSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const DiagonalArguments a = diagonalArguments(info);
     auto out = newFloat64Array(info.Env(), a.Mt);
-    ntkLimitDiagonal(a.activation, a.Mt, a.test, a.d, a.M, out.Data(), a.method);
+    ntkLimitDiagonal(a.activation, a.Mt, a.test, a.d, a.M, out.Data(), a.method, a.terms);
     return out;
   });
 }
@@ -220,7 +247,7 @@ Napi::Value NtkDiagonalLimit(const Napi::CallbackInfo& info) {
         info.Env(),
         [test, a] {
           std::vector<double> out(a.Mt);
-          ntkLimitDiagonal(a.activation, a.Mt, test->data(), a.d, a.M, out.data(), a.method);
+          ntkLimitDiagonal(a.activation, a.Mt, test->data(), a.d, a.M, out.data(), a.method, a.terms);
           return out;
         },
         matrixToJs);

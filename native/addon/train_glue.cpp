@@ -308,7 +308,7 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
     OwnedNet net = ownNet(info[0]);
     OwnedData data = ownData(info[1]);
     TrainOptions options = readOptions(info[2], data.size);
-    TrainState state = readState(info[3], options, net.width * (net.inputDim + 2));
+    TrainState state = readState(info[3], options, net.view().parameterCount());  // P', the trainable parameters
     if (!info[4].IsFunction()) throw makeError(env, "E_ARGUMENT", "train needs a record callback");
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     auto* worker = new TrainWorker(env, info[4].As<Napi::Function>(), std::move(net), std::move(data), std::move(options),

@@ -136,16 +136,20 @@ Buffer CurvatureOperator::weightedGram(const std::function<double(std::size_t, d
       s.values.evaluate(i, Order::First);
       const double* s0 = s.values.sigma();
       const double* s1 = s.values.sigmaPrime();
+      // With frozen groups (MATH.md section 1.2) Q_i is q' x q' and a frozen group's coefficient is 0.
       const double sc = s.values.scale() * net_.c[i], sv = s.values.scale();
-      const double* Qi = newton ? Q_.data() + i * 9 : nullptr;
-      for (std::size_t a = 0; a < 3; ++a) {
-        const std::size_t j = i * 3 + a;
+      const TrainableGroups& tg = net_.trainable;
+      const std::size_t ob = net_.biasColumn(), oc = net_.outputColumn();
+      const double* Qi = newton ? Q_.data() + i * q_ * q_ : nullptr;
+      for (std::size_t a = 0; a < q_; ++a) {
+        const std::size_t j = i * q_ + a;
         const double w = weight(j, theta_[j]);
         if (w == 0.0) continue;
         double* dst = grams[t].nextColumn(w > 0);
         const double root = std::sqrt(std::fabs(w));
-        const double q0 = Qi ? Qi[a] : (a == 0 ? 1.0 : 0.0), q1 = Qi ? Qi[3 + a] : (a == 1 ? 1.0 : 0.0),
-                     q2 = Qi ? Qi[6 + a] : (a == 2 ? 1.0 : 0.0);
+        const double q0 = !tg.W ? 0.0 : Qi ? Qi[a] : (a == 0 ? 1.0 : 0.0),
+                     q1 = !tg.b ? 0.0 : Qi ? Qi[ob * q_ + a] : (a == ob ? 1.0 : 0.0),
+                     q2 = !tg.c ? 0.0 : Qi ? Qi[oc * q_ + a] : (a == oc ? 1.0 : 0.0);
         const double alpha = root * sc * q0, beta = root * sc * q1, gamma = root * sv * q2;
         for (std::size_t m = 0; m < M_; ++m) dst[m] = s1[m] * (alpha * data_.x[m] + beta) + gamma * s0[m];
         if (!root_.empty())

@@ -7,7 +7,7 @@ namespace nntk {
 
 FirstOrderSweep::FirstOrderSweep(OwnedNet& net, const DataView& data, const FirstOrderRule& rule,
                                  std::vector<double>& adamM, std::vector<double>& adamV)
-    : net_(net), data_(data), rule_(rule), adamM_(adamM), adamV_(adamV), q_(net.inputDim + 2),
+    : net_(net), data_(data), rule_(rule), adamM_(adamM), adamV_(adamV), q_(net.view().blockSize()),
       blocks_((net.width + kNeuronBlock - 1) / kNeuronBlock),
       threads_(std::max<std::size_t>(1, std::min(workerCount(net.width, data.size), blocks_))),
       scale_(net.view().scale()), derive_(derivativeFromValue(net.activation)),
@@ -42,10 +42,14 @@ void FirstOrderSweep::update(std::size_t first, std::size_t last) {
       delta[k] = -lr * (m[k] / c1_) / (std::sqrt(v[k] / c2_) + eps);
     }
   }
+  // Only the trainable groups move (MATH.md section 1.2); delta holds their q_ = q' values per neuron.
+  const TrainableGroups& t = net_.trainable;
+  const std::size_t ob = net_.view().biasColumn(), oc = net_.view().outputColumn();
   for (std::size_t i = first; i < last; ++i) {
-    for (std::size_t j = 0; j < d; ++j) net_.W[i * d + j] += delta[i * q_ + j];
-    net_.b[i] += delta[i * q_ + d];
-    net_.c[i] += delta[i * q_ + d + 1];
+    if (t.W)
+      for (std::size_t j = 0; j < d; ++j) net_.W[i * d + j] += delta[i * q_ + j];
+    if (t.b) net_.b[i] += delta[i * q_ + ob];
+    if (t.c) net_.c[i] += delta[i * q_ + oc];
   }
 }
 

@@ -237,7 +237,23 @@ GaussNewtonGrid::GaussNewtonGrid(const NetView& net, const DataView& data) : net
       const double* a0 = S0 + i * M;
       const double* a1 = S1 + i * M;
       for (std::size_t m = 0; m < M; ++m) f[m] += ci * a0[m];
-      // J's columns for this neuron (docs/MATH.md section 2): w_j, b, c.
+      // J's columns for this neuron (docs/MATH.md section 2): w_j, b, c, of the trainable groups (section 1.2).
+      const TrainableGroups& tg = net.trainable;
+      if (!tg.all()) {
+        if (tg.b) {
+          double* colB = grams[t].nextColumn(true);
+          for (std::size_t m = 0; m < M; ++m) colB[m] = sc * a1[m];
+        }
+        if (tg.c) {
+          double* colC = grams[t].nextColumn(true);
+          for (std::size_t m = 0; m < M; ++m) colC[m] = s * a0[m];
+        }
+        for (std::size_t j = 0; tg.W && j < d; ++j) {
+          double* col = grams[t].nextColumn(true);
+          for (std::size_t m = 0; m < M; ++m) col[m] = (sc * a1[m]) * data.x[m * d + j];
+        }
+        continue;
+      }
       double* colB = grams[t].nextColumn(true);
       for (std::size_t m = 0; m < M; ++m) colB[m] = sc * a1[m];
       double* colC = grams[t].nextColumn(true);
@@ -277,9 +293,12 @@ void GaussNewtonGrid::blockValues(std::size_t first, std::size_t n, double* z, d
 
 void GaussNewtonGrid::applySteps(const std::vector<double>& A, std::size_t C, std::vector<double>& f1,
                                  std::vector<double>& maxUpdate, std::vector<double>& stepNorm) const {
-  const std::size_t M = data_.size, q = net_.blockSize(), d = net_.inputDim, N = net_.width, block = blockNeurons(q, M);
+  // Every parameter's row of J_block^T, q = d + 2 per neuron; a frozen group's rows are zero (docs/MATH.md
+  // section 1.2), so its change is 0 and stepBlock reads the full layout.
+  const std::size_t M = data_.size, q = net_.fullBlockSize(), d = net_.inputDim, N = net_.width, block = blockNeurons(q, M);
   const std::size_t blocks = (N + block - 1) / block;
   const bool keep = s0_.size() > 0;
+  const TrainableGroups& tg = net_.trainable;
   std::vector<double> xMax(d, 0.0);
   for (std::size_t m = 0; m < M; ++m)
     for (std::size_t j = 0; j < d; ++j) xMax[j] = std::max(xMax[j], std::fabs(data_.x[m * d + j]));
@@ -308,7 +327,9 @@ void GaussNewtonGrid::applySteps(const std::vector<double>& A, std::size_t C, st
             rows[(d + 1) * M + m] = s * S0[i * M + m];
           }
           for (std::size_t j = 0; j < d; ++j)
-            for (std::size_t m = 0; m < M; ++m) rows[j * M + m] = rows[d * M + m] * data_.x[m * d + j];
+            for (std::size_t m = 0; m < M; ++m) rows[j * M + m] = tg.W ? rows[d * M + m] * data_.x[m * d + j] : 0.0;
+          if (!tg.b) std::fill(rows + d * M, rows + (d + 1) * M, 0.0);
+          if (!tg.c) std::fill(rows + (d + 1) * M, rows + (d + 2) * M, 0.0);
         }
         // Every step of the block at once: Delta = J_block^T A (q n x C).
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n * q), static_cast<int>(C),

@@ -105,11 +105,18 @@ struct Block {
   std::size_t Mb, d;
   bool symmetric;
   double normalization;
+  LimitTerms terms;
 };
 
 // B* from the two expectations; E[c^2] = 1/3 for c ~ U(-1, 1), and (x.x' + 1) is the inner product of
 // (x, 1) and (x', 1). MATH.md section 5.
-double kernelValue(double e0, double e1, double c, double normalization) { return (e0 + (c / 3.0) * e1) / normalization; }
+// With frozen groups or other output weights, only the trainable groups' terms (LimitTerms; section 1.2):
+// c - 1 = x.x' from W, 1 from b, e0 from c.
+double kernelValue(double e0, double e1, double c, double normalization, const LimitTerms& t) {
+  if (t.isDefault()) return (e0 + (c / 3.0) * e1) / normalization;
+  const double inner = t.W && t.b ? c : t.W ? c - 1.0 : t.b ? 1.0 : 0.0;
+  return ((t.c ? e0 : 0.0) + t.outputMoment * inner * e1) / normalization;
+}
 
 void mirrorUpper(double* out, std::size_t M) {
   for (std::size_t i = 0; i < M; ++i)
@@ -127,7 +134,7 @@ struct Scratch {
 // columns [first, last) of xb, written to row[j].
 void pairRow(Activation act, const HermiteRule& rule, const PairRanges& ranges, const double* xi, double normI,
              const double* xb, const std::vector<double>& normsB, std::size_t d, std::size_t first, std::size_t last,
-             double normalization, Scratch& s, double* row) {
+             double normalization, const LimitTerms& terms, Scratch& s, double* row) {
   const std::size_t n = rule.nodes.size();
   const double* u = rule.nodes.data();
   const double* w = rule.weights.data();
@@ -165,7 +172,7 @@ void pairRow(Activation act, const HermiteRule& rule, const PairRanges& ranges, 
       e0 += w[k] * s.s0i[k] * inner0;
       e1 += w[k] * s.s1i[k] * inner1;
     }
-    row[j] = kernelValue(e0, e1, m.c, normalization);
+    row[j] = kernelValue(e0, e1, m.c, normalization, terms);
   }
 }
 
@@ -183,7 +190,7 @@ void pairQuadratureBlock(Activation act, const Block& blk, std::size_t nodes, do
     Scratch scratch(rule.nodes.size());
     auto row = [&](std::size_t i) {
       pairRow(act, rule, ranges, blk.xa + i * blk.d, normsA[i], blk.xb, normsB, blk.d, blk.symmetric ? i : 0, blk.Mb,
-              blk.normalization, scratch, out + i * blk.Mb);
+              blk.normalization, blk.terms, scratch, out + i * blk.Mb);
     };
     for (std::size_t p = first; p < last; ++p) {
       row(p);
@@ -202,7 +209,7 @@ void closedFormBlock(Activation act, const Block& blk, double* out) {
       for (std::size_t j = blk.symmetric ? i : 0; j < blk.Mb; ++j) {
         const PairMoments m = pairMoments(blk.xa + i * blk.d, normsA[i], blk.xb + j * blk.d, normsB[j], blk.d);
         const PairExpectations e = closedFormExpectations(act, m);
-        out[i * blk.Mb + j] = kernelValue(e.e0, e.e1, m.c, blk.normalization);
+        out[i * blk.Mb + j] = kernelValue(e.e0, e.e1, m.c, blk.normalization, blk.terms);
       }
   });
   if (blk.symmetric) mirrorUpper(out, blk.Ma);
@@ -223,7 +230,7 @@ void sharedGridBlock(Activation act, const Block& blk, double* out) {
   for (std::size_t i = 0; i < blk.Ma; ++i)
     for (std::size_t j = 0; j < blk.Mb; ++j) {
       const std::size_t k = i * blk.Mb + j;
-      out[k] = kernelValue(out[k], E1[k], blk.xa[i] * blk.xb[j] + 1.0, blk.normalization);
+      out[k] = kernelValue(out[k], E1[k], blk.xa[i] * blk.xb[j] + 1.0, blk.normalization, blk.terms);
     }
 }
 
@@ -301,7 +308,7 @@ HermiteRule gaussHermiteRule(std::size_t n, double weightFloor) {
 
 void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, std::size_t nodes) {
   if (M == 0) return;
-  pairQuadratureBlock(act, Block{x, M, x, M, d, true, static_cast<double>(M)}, nodes, out);
+  pairQuadratureBlock(act, Block{x, M, x, M, d, true, static_cast<double>(M), LimitTerms{}}, nodes, out);
   requireFiniteKernel(out, M * M);
 }
 
@@ -329,17 +336,18 @@ LimitMethod resolveLimitMethod(Activation act, std::size_t d, LimitMethod method
   throw Failure(ErrorCode::Internal, "unknown limit kernel method");
 }
 
-void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, LimitMethod method) {
-  computeBlock(act, Block{x, M, x, M, d, true, static_cast<double>(M)}, method, out);
+void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, LimitMethod method,
+                  const LimitTerms& terms) {
+  computeBlock(act, Block{x, M, x, M, d, true, static_cast<double>(M), terms}, method, out);
 }
 
 void ntkLimitCross(Activation act, std::size_t Mt, const double* test, std::size_t M, const double* train, std::size_t d,
-                   double* out, LimitMethod method) {
-  computeBlock(act, Block{test, Mt, train, M, d, false, static_cast<double>(M)}, method, out);
+                   double* out, LimitMethod method, const LimitTerms& terms) {
+  computeBlock(act, Block{test, Mt, train, M, d, false, static_cast<double>(M), terms}, method, out);
 }
 
 void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::size_t d, std::size_t normalization,
-                      double* out, LimitMethod method) {
+                      double* out, LimitMethod method, const LimitTerms& terms) {
   if (Mt == 0) return;
   const double scale = static_cast<double>(normalization);
   const std::vector<double> norms = squaredNorms(test, Mt, d);
@@ -348,7 +356,7 @@ void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::s
     // One point at a time needs only a one-dimensional rule (MATH.md section 5.2), for any inputDim.
     std::vector<double> e1(Mt);
     lineDiagonalExpectations(act, norms.data(), Mt, out, e1.data());
-    for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], norms[t] + 1.0, scale);
+    for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], norms[t] + 1.0, scale, terms);
     requireFiniteKernel(out, Mt);
     return;
   }
@@ -357,14 +365,14 @@ void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::s
       for (std::size_t t = 0; t < Mt; ++t) {
         const PairMoments m = pairMoments(test + t * d, norms[t], test + t * d, norms[t], d);
         const PairExpectations e = closedFormExpectations(act, m);
-        out[t] = kernelValue(e.e0, e.e1, m.c, scale);
+        out[t] = kernelValue(e.e0, e.e1, m.c, scale, terms);
       }
       break;
     case LimitMethod::SharedGrid: {
       const LimitGrid grid = limitGrid(act, maxAbsolute(test, Mt));
       std::vector<double> e1(Mt);
       gridDiagonalExpectations(act, grid, test, Mt, out, e1.data());
-      for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], test[t] * test[t] + 1.0, scale);
+      for (std::size_t t = 0; t < Mt; ++t) out[t] = kernelValue(out[t], e1[t], test[t] * test[t] + 1.0, scale, terms);
       break;
     }
     default: {
@@ -375,7 +383,7 @@ void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::s
         Scratch scratch(rule.nodes.size());
         for (std::size_t t = first; t < last; ++t) {
           const std::vector<double> norm{norms[t]};
-          pairRow(act, rule, ranges, test + t * d, norms[t], test + t * d, norm, d, 0, 1, scale, scratch, out + t);
+          pairRow(act, rule, ranges, test + t * d, norms[t], test + t * d, norm, d, 0, 1, scale, terms, scratch, out + t);
         }
       });
     }
@@ -386,11 +394,12 @@ void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::s
 // NNTK* = B* (B* + gamma I)^-1 = (B* + gamma I)^-1 B* (the two commute), MATH.md section 5: one
 // Cholesky factorization of B* + gamma I (positive definite: B* is positive semidefinite and
 // gamma > 0, or gamma = 0 with B* positive definite) and a solve with the M columns of B*.
-void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double gamma, double* out) {
+void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double gamma, double* out,
+                   const LimitTerms& terms) {
   if (M == 0) return;
   const lapack_int n = toLapackInt(M, "the number of data points");
   std::vector<double> B(M * M);
-  ntkLimitGram(act, M, d, x, B.data());  // takes its own BLAS scopes, so before the one below
+  ntkLimitGram(act, M, d, x, B.data(), LimitMethod::Auto, terms);  // takes its own BLAS scopes, so before the one below
   const BlasScope blas(BlasMode::Pool);  // the Cholesky solve
   std::vector<double> A(B);
   for (std::size_t k = 0; k < M; ++k) A[k * M + k] += gamma;

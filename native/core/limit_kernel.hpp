@@ -34,6 +34,16 @@ struct HermiteRule {
 };
 HermiteRule gaussHermiteRule(std::size_t n, double weightFloor);
 
+// Which terms of B* a network's limit keeps (docs/MATH.md section 1.2): with e0 = E[sigma(z) sigma(z')] and
+// e1 = E[sigma'(z) sigma'(z')],
+//   B* = (1/M) ( [c trains] e0 + E[c^2] ([W trains] x.x' + [b trains] 1) e1 ),
+// E[c^2] = 1/3 for c ~ U(-1, 1) (the default: every group, today's kernel bit for bit), 1 for random signs.
+struct LimitTerms {
+  bool W = true, b = true, c = true;
+  double outputMoment = 1.0 / 3.0;  // E[c^2]
+  bool isDefault() const { return W && b && c && outputMoment == 1.0 / 3.0; }
+};
+
 // How the expectations are evaluated. Auto: the closed form if the activation has one, else the shared
 // grid for d = 1, else the per-pair rule. The others force one method (for tests and the benchmark):
 // ClosedForm fails for tanh, sigmoid, softplus and silu, SharedGrid for d > 1.
@@ -43,7 +53,7 @@ LimitMethod resolveLimitMethod(Activation act, std::size_t d, LimitMethod method
 
 // B* (M x M, row-major, symmetric) at the M rows of x (M x d, row-major). MATH.md section 5.
 void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out,
-                  LimitMethod method = LimitMethod::Auto);
+                  LimitMethod method = LimitMethod::Auto, const LimitTerms& terms = {});
 // The per-pair rule with an explicit number of quadrature nodes per dimension (for accuracy studies);
 // PairQuadrature uses limitQuadratureNodes(act, 1 + max_m |x_m|^2).
 void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double* out, std::size_t nodes);
@@ -52,16 +62,17 @@ void ntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x,
 // number of training points), so that it is (M_union / M) times the off-diagonal block of the Gram of
 // the union of the two sets. The accuracy is set by the largest |x| of both sets.
 void ntkLimitCross(Activation act, std::size_t Mt, const double* test, std::size_t M, const double* train, std::size_t d,
-                   double* out, LimitMethod method = LimitMethod::Auto);
+                   double* out, LimitMethod method = LimitMethod::Auto, const LimitTerms& terms = {});
 // The test diagonal B*(x_t, x_t) for t < Mt, with the factor 1 / normalization (the number of training
 // points) in place of 1 / M. Auto: the closed form, else a one-dimensional trapezoidal rule per point
 // (limit_grid.hpp); SharedGrid and PairQuadrature force the 2D rules (the Gram's diagonal, for tests).
 void ntkLimitDiagonal(Activation act, std::size_t Mt, const double* test, std::size_t d, std::size_t normalization,
-                      double* out, LimitMethod method = LimitMethod::Auto);
+                      double* out, LimitMethod method = LimitMethod::Auto, const LimitTerms& terms = {});
 
 // NNTK* = B* (B* + gamma I)^-1 (M x M, row-major, symmetric), gamma >= 0. E_SINGULAR when B* + gamma I
 // is not positive definite to working precision (gamma = 0 with B* singular, or gamma far below
 // rounding of B*). MATH.md section 5.
-void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double gamma, double* out);
+void nntkLimitGram(Activation act, std::size_t M, std::size_t d, const double* x, double gamma, double* out,
+                   const LimitTerms& terms = {});
 
 }  // namespace nntk

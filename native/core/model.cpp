@@ -47,20 +47,59 @@ void NeuronValues::evaluate(std::size_t neuron, Order order) {
                      order >= Order::Second ? s2_.data() : nullptr);
 }
 
-// df/dw = s c sigma'(z) x, df/db = s c sigma'(z), df/dc = s sigma(z)  (MATH.md section 2).
+// df/dw = s c sigma'(z) x, df/db = s c sigma'(z), df/dc = s sigma(z)  (MATH.md section 2), the columns
+// of the trainable groups only (section 1.2).
 void NeuronValues::jacobian(double* J, std::size_t ld) const {
   const std::size_t M = data_.size, d = net_.inputDim;
   const double s = scale_, sc = s * net_.c[neuron_];
-  double* colB = J + d * ld;
-  double* colC = J + (d + 1) * ld;
-  for (std::size_t m = 0; m < M; ++m) {
-    colB[m] = sc * s1_[m];
-    colC[m] = s * s0_[m];
+  const TrainableGroups& t = net_.trainable;
+  if (t.all()) {
+    double* colB = J + d * ld;
+    double* colC = J + (d + 1) * ld;
+    for (std::size_t m = 0; m < M; ++m) {
+      colB[m] = sc * s1_[m];
+      colC[m] = s * s0_[m];
+    }
+    for (std::size_t j = 0; j < d; ++j) {
+      double* col = J + j * ld;
+      for (std::size_t m = 0; m < M; ++m) col[m] = colB[m] * data_.x[m * d + j];
+    }
+    return;
   }
-  for (std::size_t j = 0; j < d; ++j) {
-    double* col = J + j * ld;
-    for (std::size_t m = 0; m < M; ++m) col[m] = colB[m] * data_.x[m * d + j];
+  if (t.b) {
+    double* colB = J + net_.biasColumn() * ld;
+    for (std::size_t m = 0; m < M; ++m) colB[m] = sc * s1_[m];
   }
+  if (t.c) {
+    double* colC = J + net_.outputColumn() * ld;
+    for (std::size_t m = 0; m < M; ++m) colC[m] = s * s0_[m];
+  }
+  if (t.W) {
+    for (std::size_t j = 0; j < d; ++j) {
+      double* col = J + j * ld;
+      for (std::size_t m = 0; m < M; ++m) col[m] = (sc * s1_[m]) * data_.x[m * d + j];  // the same bits as colB[m] * x
+    }
+  }
+}
+
+std::vector<std::size_t> trainableIndices(const NetView& net) {
+  const std::size_t d = net.inputDim;
+  std::vector<std::size_t> A;
+  A.reserve(net.blockSize());
+  if (net.trainable.W)
+    for (std::size_t j = 0; j < d; ++j) A.push_back(j);
+  if (net.trainable.b) A.push_back(d);
+  if (net.trainable.c) A.push_back(d + 1);
+  return A;
+}
+
+void selectTrainable(const NetView& net, const double* full, double* out) {
+  const std::size_t d = net.inputDim;
+  std::size_t k = 0;
+  if (net.trainable.W)
+    for (std::size_t j = 0; j < d; ++j) out[k++] = full[j];
+  if (net.trainable.b) out[k++] = full[d];
+  if (net.trainable.c) out[k++] = full[d + 1];
 }
 
 void NeuronValues::jacobianTransposeTimes(const double* v, double* out) const {
@@ -68,9 +107,17 @@ void NeuronValues::jacobianTransposeTimes(const double* v, double* out) const {
 }
 
 // J_i^T v = (s c_i sum_m v_m sigma'_m x_m, s c_i sum_m v_m sigma'_m, s sum_m v_m sigma_m)  (MATH.md section 2).
+// With frozen groups (MATH.md section 1.2) the full q sums are formed and the trainable ones kept.
 template <SumOrder Order>
 void neuronTransposeTimes(const NetView& net, const DataView& data, std::size_t neuron, double s, const double* s0,
                           const double* s1, const double* v, double* out) {
+  if (!net.trainable.all()) {
+    NetView full = net;
+    full.trainable = TrainableGroups{};
+    std::vector<double> all(net.fullBlockSize());
+    neuronTransposeTimes<Order>(full, data, neuron, s, s0, s1, v, all.data());
+    return selectTrainable(net, all.data(), out);
+  }
   const std::size_t M = data.size, d = net.inputDim;
   const double sc = s * net.c[neuron];
   if (d == 1 && Order == SumOrder::Lanes) {
@@ -117,8 +164,21 @@ template void neuronTransposeTimes<SumOrder::Lanes>(const NetView&, const DataVi
 
 // D_i = (1/M) sum_m r_m hess f(x_m) on neuron i, with xa = (x, 1) (MATH.md section 2):
 //   (w,b)(w,b): s c_i sigma''(z) xa xa^T ;  c (w,b): s sigma'(z) xa ;  c c: 0.
+// With frozen groups the full block is formed and its principal submatrix on the trainable parameters kept
+// (MATH.md section 1.2).
 void NeuronValues::curvatureBlock(const double* r, double* D) const {
-  const std::size_t M = data_.size, d = net_.inputDim, q = net_.blockSize();
+  if (net_.trainable.all()) return fullCurvatureBlock(r, D);
+  const std::size_t q = net_.fullBlockSize(), k = net_.blockSize();
+  std::vector<double> all(q * q);
+  fullCurvatureBlock(r, all.data());
+  const std::vector<std::size_t> A = trainableIndices(net_);
+  for (std::size_t a = 0; a < k; ++a)
+    for (std::size_t b = 0; b < k; ++b) D[a * k + b] = all[A[a] * q + A[b]];
+}
+
+// The q x q block of every parameter of the neuron, trainable or not.
+void NeuronValues::fullCurvatureBlock(const double* r, double* D) const {
+  const std::size_t M = data_.size, d = net_.inputDim, q = net_.fullBlockSize();
   const double invM = 1.0 / static_cast<double>(M), s = scale_;
   const double a2 = s * net_.c[neuron_] * invM, a1 = s * invM;
   std::fill(D, D + q * q, 0.0);
@@ -248,11 +308,12 @@ void curvatureBlocks(const NetView& net, const DataView& data, const double* r, 
 }
 
 void addStep(OwnedNet& target, const NetView& base, const double* step, double alpha) {
-  const std::size_t d = base.inputDim, q = d + 2;
+  const std::size_t d = base.inputDim, q = base.blockSize(), ob = base.biasColumn(), oc = base.outputColumn();
+  const TrainableGroups& t = base.trainable;
   for (std::size_t i = 0; i < base.width; ++i) {
-    for (std::size_t j = 0; j < d; ++j) target.W[i * d + j] = base.W[i * d + j] + alpha * step[i * q + j];
-    target.b[i] = base.b[i] + alpha * step[i * q + d];
-    target.c[i] = base.c[i] + alpha * step[i * q + d + 1];
+    for (std::size_t j = 0; j < d; ++j) target.W[i * d + j] = t.W ? base.W[i * d + j] + alpha * step[i * q + j] : base.W[i * d + j];
+    target.b[i] = t.b ? base.b[i] + alpha * step[i * q + ob] : base.b[i];
+    target.c[i] = t.c ? base.c[i] + alpha * step[i * q + oc] : base.c[i];
   }
 }
 

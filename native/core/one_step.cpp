@@ -120,7 +120,7 @@ OneStepGrid newtonGrid(const NetView& net, const DataView& data, const std::vect
   predict(net, data.x, M, out.f0.data());
   requireFinite(out.f0.data(), M, "output");
   OwnedNet stepped{net.width, d, net.beta, net.outputScale, net.activation, std::vector<double>(net.width * d),
-                   std::vector<double>(net.width), std::vector<double>(net.width)};
+                   std::vector<double>(net.width), std::vector<double>(net.width), net.trainable};
   std::vector<double> f1(M);
   for (const std::vector<double>& y : targets) {
     OneStepTarget& target = out.targets.emplace_back();

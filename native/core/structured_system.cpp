@@ -34,7 +34,8 @@ constexpr double kBlockStoreBytes = 512.0 * 1024.0 * 1024.0;
 
 constexpr const char* kDataAdvice = "the structured solver holds M x M matrices; use fewer data points";
 constexpr const char* kBlockAdvice =
-    "a Newton neuron block is (d + 2) x (d + 2); use curvature 'gauss-newton' for inputs of this dimension";
+    "a Newton neuron block is q' x q' (q' = d + 2 with every group trainable); use curvature 'gauss-newton' for inputs of "
+    "this dimension";
 
 // out = Q^T v (q values; Q row-major with the eigenvectors as columns, or the identity when null).
 void rotateIn(const double* Q, const double* v, double* out, std::size_t q) {
@@ -222,9 +223,12 @@ StructuredSystem::Capacitance StructuredSystem::sweep(double mu, bool initial, b
       double* const dst = grams[t].nextColumn(shifted > 0);
       const double w = 1.0 / std::sqrt(std::fabs(shifted));
       if (fused) {
-        // J Q e_j = s c sigma' (Q_0j x + Q_1j) + s Q_2j sigma   (MATH.md section 2, d = 1)
+        // J Q e_j = s c sigma' (Q_wj x + Q_bj) + s Q_cj sigma   (MATH.md section 2, d = 1), the rows w, b, c of
+        // Q's trainable ones, a frozen group's term dropped (section 1.2)
         const double sc = s.values.scale() * net_.c[i];
-        const double alpha = w * sc * Qi[j], beta = w * sc * Qi[q + j], gamma = w * s.values.scale() * Qi[2 * q + j];
+        const TrainableGroups& tg = net_.trainable;
+        const double alpha = tg.W ? w * sc * Qi[j] : 0.0, beta = tg.b ? w * sc * Qi[net_.biasColumn() * q + j] : 0.0,
+                     gamma = tg.c ? w * s.values.scale() * Qi[net_.outputColumn() * q + j] : 0.0;
         const double* s0 = s.values.sigma();
         const double* s1 = s.values.sigmaPrime();
         for (std::size_t m = 0; m < M; ++m) dst[m] = s1[m] * (alpha * data_.x[m] + beta) + gamma * s0[m];

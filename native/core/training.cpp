@@ -320,7 +320,7 @@ class Loop {
         loss_ = t.lossAfter;
         record.accepted = true;
         record.stepNorm = std::fabs(o_.alpha) * out.stepNorm;
-        record.maxNeuronUpdate = maxNeuronUpdate(out.step.data(), net_.width, net_.inputDim + 2, o_.alpha);
+        record.maxNeuronUpdate = maxNeuronUpdate(out.step.data(), net_.width, net_.view().blockSize(), o_.alpha);
         rule_->afterAccept(t);
         return IterationEnd::Done;
       }
@@ -364,7 +364,7 @@ class Loop {
   void describeFirstOrderStep(TrainRecord& record) const {
     record.gradientNorm = norm(sweep_->gradient());
     record.stepNorm = norm(sweep_->change());
-    record.maxNeuronUpdate = maxNeuronUpdate(sweep_->change().data(), net_.width, net_.inputDim + 2, 1.0);
+    record.maxNeuronUpdate = maxNeuronUpdate(sweep_->change().data(), net_.width, net_.view().blockSize(), 1.0);
   }
 
   OwnedNet& net_;
