@@ -291,3 +291,50 @@ describe('classification data', () => {
     expectCode(() => loadDataset(join(dir, 'missing.csv')), 'E_ARGUMENT');
   });
 });
+
+describe('losses in the Gauss-Newton paper setting: every trainable subset x init x curvature', () => {
+  const SUBSETS = [['W'], ['b'], ['c'], ['W', 'b'], ['W', 'c'], ['b', 'c'], ['W', 'b', 'c']] as const;
+  for (const loss of LOSSES)
+    for (const d of [1, 3])
+      it(`${loss}, inputDim ${d}: gradient and Hessian against finite differences in the trainable coordinates; structured = dense`, () => {
+        const M = 9;
+        const x = Float64Array.from({ length: M * d }, (_, k) => Math.sin(1.3 * k + d));
+        const y = Float64Array.from({ length: M }, (_, m) => (loss === 'logistic' ? (Math.cos(2 * x[m * d]!) > 0.3 ? 1 : -1) : 2 * Math.cos(2 * x[m * d]!)));
+        const data = Dataset.create({ x, y, inputDim: d });
+        for (const trainable of SUBSETS)
+          for (const init of ['paper', 'symmetric'] as const) {
+            const net = TwoLayerNet.create({ width: 6, inputDim: d, seed: 3, init, trainable: [...trainable], outputScale: 1.7, outputWeights: init === 'paper' ? 'signs' : 'uniform' });
+            const o = optionsFor(loss, net, data);
+            const q = d + 2;
+            const active: number[] = [];
+            for (let i = 0; i < 6; i++) {
+              if (trainable.includes('W' as never)) for (let j = 0; j < d; j++) active.push(i * q + j);
+              if (trainable.includes('b' as never)) active.push(i * q + d);
+              if (trainable.includes('c' as never)) active.push(i * q + d + 1);
+            }
+            const Pp = active.length;
+            expect(net.trainableCount).toBe(Pp);
+            const g = flatten(net.gradient(data, o), 6, d);
+            const H = net.hessian(data, o);
+            const full = (k: number, h: number) => shifted(TwoLayerNet.fromParameters({ ...net.parameters(), beta: net.beta, activation: net.activation, outputScale: net.outputScale }), k, h);
+            for (const a of [0, Pp - 1]) {
+              const k = active[a]!;
+              const fd = centralDifference((h) => full(k, h).loss(data, o), 1e-4);
+              expect(Math.abs(g[k]! - fd)).toBeLessThan(1e-8 * (Math.abs(fd) + 1e-3));
+              const row = centralDifference((h) => flatten(full(k, h).gradient(data, o), 6, d), 1e-4);
+              const want = Float64Array.from(active, (j) => row[j]!);
+              expect(maxAbs(H.subarray(a * Pp, (a + 1) * Pp).map((v, j) => v - want[j]!))).toBeLessThan(1e-7 * (maxAbs(want) + 1e-6));
+            }
+            for (const curvature of ['newton', 'gauss-newton'] as const) {
+              const s = { ...o, regularization: { lambda: 0.05 }, curvature, spectrum: 'extremal' as const };
+              const dense = newtonStepSync(net, data, { ...s, solver: 'dense' });
+              const structured = newtonStepSync(net, data, { ...s, solver: 'structured' });
+              expect(relativeError(flatten(structured.step, 6, d), flatten(dense.step, 6, d))).toBeLessThan(1e-12);
+              expect(structured.inertia).toEqual(dense.inertia);
+              const radius = Math.max(Math.abs(dense.minEigenvalue!), Math.abs(dense.maxEigenvalue!));
+              expect(Math.abs(structured.minEigenvalue! - dense.minEigenvalue!)).toBeLessThan(1e-12 * radius);
+              expect(Math.abs(structured.maxEigenvalue! - dense.maxEigenvalue!)).toBeLessThan(1e-12 * radius);
+            }
+          }
+      });
+});

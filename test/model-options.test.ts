@@ -31,6 +31,7 @@ import {
   rng,
   uniforms,
   unflatten,
+  gaussSolve,
 } from './helpers.js';
 
 const EPS = 2 ** -52;
@@ -45,32 +46,6 @@ function shifted(net: TwoLayerNet, k: number, delta: number): TwoLayerNet {
     activation: net.activation,
     outputScale: net.outputScale,
   });
-}
-
-/** x solving A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */
-function gaussSolve(Ain: Float64Array, bin: Float64Array, n: number): Float64Array {
-  const A = Float64Array.from(Ain);
-  const b = Float64Array.from(bin);
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(A[i * n + k]!) > Math.abs(A[p * n + k]!)) p = i;
-    if (p !== k) {
-      for (let j = 0; j < n; j++) [A[k * n + j], A[p * n + j]] = [A[p * n + j]!, A[k * n + j]!];
-      [b[k], b[p]] = [b[p]!, b[k]!];
-    }
-    for (let i = k + 1; i < n; i++) {
-      const f = A[i * n + k]! / A[k * n + k]!;
-      for (let j = k; j < n; j++) A[i * n + j] = A[i * n + j]! - f * A[k * n + j]!;
-      b[i] = b[i]! - f * b[k]!;
-    }
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let j = i + 1; j < n; j++) s -= A[i * n + j]! * x[j]!;
-    x[i] = s / A[i * n + i]!;
-  }
-  return x;
 }
 
 describe("init: 'paper' | 'symmetric'", () => {

@@ -27,7 +27,7 @@ import {
   TwoLayerNet,
 } from '../src/index.js';
 import { METHODS } from '../src/contract.js';
-import { centralDifference, expectCode, expectSameStep, flatten, maxAbs, randomDataset, relativeError, unflatten } from './helpers.js';
+import { centralDifference, expectCode, expectSameStep, flatten, maxAbs, randomDataset, relativeError, unflatten, gaussSolve } from './helpers.js';
 
 const SUBSETS: ParameterGroup[][] = [['W'], ['b'], ['c'], ['W', 'b'], ['W', 'c'], ['b', 'c'], ['W', 'b', 'c']];
 const INITS = ['paper', 'symmetric'] as const;
@@ -53,31 +53,6 @@ function fullShifted(net: TwoLayerNet, k: number, delta: number): TwoLayerNet {
   const flat = flatten(net.parameters(), net.width, net.inputDim);
   flat[k] = flat[k]! + delta;
   return TwoLayerNet.fromParameters({ ...unflatten(flat, net.width, net.inputDim), beta: net.beta, activation: net.activation, outputScale: net.outputScale });
-}
-
-function gaussSolve(Ain: Float64Array, bin: Float64Array, n: number): Float64Array {
-  const A = Float64Array.from(Ain);
-  const b = Float64Array.from(bin);
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(A[i * n + k]!) > Math.abs(A[p * n + k]!)) p = i;
-    if (p !== k) {
-      for (let j = 0; j < n; j++) [A[k * n + j], A[p * n + j]] = [A[p * n + j]!, A[k * n + j]!];
-      [b[k], b[p]] = [b[p]!, b[k]!];
-    }
-    for (let i = k + 1; i < n; i++) {
-      const f = A[i * n + k]! / A[k * n + k]!;
-      for (let j = k; j < n; j++) A[i * n + j] = A[i * n + j]! - f * A[k * n + j]!;
-      b[i] = b[i]! - f * b[k]!;
-    }
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let j = i + 1; j < n; j++) s -= A[i * n + j]! * x[j]!;
-    x[i] = s / A[i * n + i]!;
-  }
-  return x;
 }
 
 /** Bitwise equality of two float arrays (distinguishes -0 from 0 and compares NaN payloads). */
