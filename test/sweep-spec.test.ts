@@ -148,13 +148,15 @@ describe("the Gauss-Newton paper's setting in train jobs", () => {
     const moons = join(scratch, 'moons.json');
     const data = datasets.twoMoons({ points: 16, seed: 2 });
     writeFileSync(moons, JSON.stringify({ x: Array.from({ length: 16 }, (_, m) => [data.x[2 * m], data.x[2 * m + 1]]), y: Array.from(data.y) }));
-    const job = expandSpec(checkSpec({ jobs: [{ ...base, init: 'symmetric', outputScale: 2, loss: 'logistic', dataset: moons }] }), scratch).jobs[0] as TrainJob;
-    expect(job).toMatchObject({ init: 'symmetric', outputScale: 2, loss: 'logistic', diagnostics: { components: true } });
+    const job = expandSpec(checkSpec({ jobs: [{ ...base, init: 'symmetric', outputScale: 2, loss: 'logistic', dataset: moons, trainable: ['b', 'W'], outputWeights: 'signs' }] }), scratch).jobs[0] as TrainJob;
+    expect(job).toMatchObject({ init: 'symmetric', outputScale: 2, loss: 'logistic', trainable: ['W', 'b'], outputWeights: 'signs', diagnostics: { components: true } });
+    expect(jobKey(expandSpec(checkSpec({ jobs: [{ ...base, trainable: ['c', 'b', 'W'] }] }), scratch).jobs[0]!)).toBe(jobKey(plain));
     expect(jobKey(job)).not.toBe(jobKey(plain));
     const result = await runTrainJob(job, data);
-    const direct = await train(TwoLayerNet.create({ width: 6, inputDim: 2, seed: 0, init: 'symmetric', outputScale: 2 }), data, { method: 'gauss-newton', iterations: 3, loss: 'logistic', record: { perDecade: 20 } });
+    const direct = await train(TwoLayerNet.create({ width: 6, inputDim: 2, seed: 0, init: 'symmetric', outputScale: 2, trainable: ['W', 'b'], outputWeights: 'signs' }), data, { method: 'gauss-newton', iterations: 3, loss: 'logistic', record: { perDecade: 20 } });
     expect(result.metrics.finalLoss).toBe(direct.history.at(-1)!.loss);
     expect(result.metrics.finalAccuracy).toBe(direct.history.at(-1)!.accuracy);
+    expect(direct.net.parameters().c).toEqual(TwoLayerNet.create({ width: 6, inputDim: 2, seed: 0, init: 'symmetric', outputWeights: 'signs' }).parameters().c);
     expect(() => expandSpec(checkSpec({ jobs: [{ ...base, huberDelta: 0.5 }] }), scratch)).toThrow(/needs loss 'huber'/);
     expect(() => expandSpec(checkSpec({ jobs: [{ ...base, width: 5, init: 'symmetric' }] }), scratch)).toThrow(/must be even/);
     expect(() => expandSpec(checkSpec({ jobs: [{ ...base, loss: 'huber', diagnostics: { ntkModes: true } }] }), scratch)).toThrow(/ntkModes/);

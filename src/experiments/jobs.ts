@@ -42,6 +42,9 @@ export interface TrainJob extends NetworkParams {
   /** The Gauss-Newton paper's setting (docs/MATH.md sections 1.1-1.3): present only when not the default, so older keys stay. */
   init?: 'symmetric';
   outputScale?: number;
+  /** The trainable groups in the order W, b, c (absent: all three). */
+  trainable?: ('W' | 'b' | 'c')[];
+  outputWeights?: 'signs';
   loss?: 'logistic' | 'huber';
   huberDelta?: number;
   method: Method;

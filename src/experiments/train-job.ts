@@ -47,6 +47,8 @@ export async function runTrainJob(job: TrainJob, data: Dataset): Promise<TrainJo
     width: job.width, inputDim: data.inputDim, beta: job.beta, seed: job.seed, activation: job.activation,
     ...(job.init ? { init: job.init } : {}),
     ...(job.outputScale !== undefined ? { outputScale: job.outputScale } : {}),
+    ...(job.trainable ? { trainable: job.trainable } : {}),
+    ...(job.outputWeights ? { outputWeights: job.outputWeights } : {}),
   });
   const run = await train(net, data, trainOptions(job, data));
   const last = run.history.at(-1)!;

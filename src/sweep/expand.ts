@@ -124,10 +124,14 @@ function makeJob(experiment: Experiment, p: Record<string, unknown>, where: stri
   if (p.loss !== undefined && p.loss !== 'square' && diagnostics.ntkModes) throw bad(where, "diagnostics.ntkModes projects f - y: it needs loss 'square'");
   if (p.huberDelta !== undefined && p.loss !== 'huber') throw bad(where, "'huberDelta' is the width of the Huber loss; it needs loss 'huber'");
   if (p.init === 'symmetric' && (p.width as number) % 2 !== 0) throw bad(where, `init 'symmetric' pairs neurons: the width ${String(p.width)} must be even`);
-  // The setting's fields only where they differ from the defaults, so that every earlier job keeps its key.
+  // The setting's fields only where they differ from the defaults, so that every earlier job keeps its key;
+  // the groups in one order, so that ['b', 'W'] and ['W', 'b'] are the same job.
+  const trainable = (['W', 'b', 'c'] as const).filter((g) => ((p.trainable as string[] | undefined) ?? ['W', 'b', 'c']).includes(g));
   const setting = {
     ...(p.init === 'symmetric' ? { init: 'symmetric' as const } : {}),
     ...(p.outputScale !== undefined && p.outputScale !== 1 ? { outputScale: p.outputScale as number } : {}),
+    ...(trainable.length < 3 ? { trainable } : {}),
+    ...(p.outputWeights === 'signs' ? { outputWeights: 'signs' as const } : {}),
     ...(p.loss !== undefined && p.loss !== 'square' ? { loss: p.loss as 'logistic' | 'huber' } : {}),
     ...(p.huberDelta !== undefined ? { huberDelta: p.huberDelta as number } : {}),
   };

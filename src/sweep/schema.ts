@@ -58,6 +58,11 @@ const networkParams: Record<string, Schema> = {
 const settingParams: Record<string, Schema> = {
   init: { enum: ['paper', 'symmetric'], description: "default 'paper'; 'symmetric' pairs neurons so that f = 0 at the start (even widths)" },
   outputScale: { type: 'number', not: { const: 0 }, description: 'the factor a of f = (a / N^beta) sum_i c_i sigma_i (default 1)' },
+  trainable: {
+    type: 'array', items: { enum: ['W', 'b', 'c'] }, minItems: 1, uniqueItems: true,
+    description: "the parameter groups that train (default all; ['W', 'b'] is the paper's fixed output layer)",
+  },
+  outputWeights: { enum: ['uniform', 'signs'], description: "how c is drawn: 'uniform' (default) or random signs" },
   loss: { enum: [...LOSSES], description: "default 'square'; 'logistic' needs labels in {-1, 1} or {0, 1}" },
   huberDelta: { ...positive, description: "the Huber loss's width (default 1; with loss 'huber' only)" },
 };

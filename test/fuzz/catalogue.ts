@@ -220,6 +220,9 @@ export const CATALOGUE: Entry[] = [
           // docs/MATH.md section 1.1: a finite nonzero output scale; 'symmetric' needs an even width
           outputScale: maybe(rng, 0.3, () => num(rng.pick([1, 2.5, -1, 1e-3, 1e3]))),
           init: opt(rng, width % 2 === 0 ? INITS : ['paper'], 0.3),
+          // docs/MATH.md section 1.2: a non-empty subset of the groups, and how c is drawn or given
+          trainable: maybe(rng, 0.3, () => A(rng.pick([['W'], ['b'], ['c'], ['W', 'b'], ['b', 'c'], ['c', 'W', 'b']]).map((g) => str(g, ['W', 'b', 'c'])))),
+          outputWeights: maybe(rng, 0.25, () => (rng.chance(0.7) ? str(rng.pick(['uniform', 'signs']), ['uniform', 'signs']) : wave(rng, width))),
           seed: num(rng.pick([0, 1, 42, 2 ** 31 - 1, 2 ** 53 - 1])),
         }),
       ];

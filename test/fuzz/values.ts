@@ -63,6 +63,9 @@ export function validNet(rng: Rng, inputDim = smallDim(rng), width = smallWidth(
     // the Gauss-Newton paper's options (docs/MATH.md section 1.1), now and then
     if (rng.chance(0.2)) parts.push(`outputScale: ${rng.pick([2.5, -1, 0.01])}`);
     if (width % 2 === 0 && rng.chance(0.2)) parts.push(`init: 'symmetric'`);
+    // and section 1.2: a fixed output layer (the paper's) or other frozen groups, output weights as signs
+    if (rng.chance(0.15)) parts.push(`trainable: ${rng.pick(["['W', 'b']", "['c']", "['b']", "['W', 'c']"])}`);
+    if (rng.chance(0.1)) parts.push(`outputWeights: 'signs'`);
     parts.push(`seed: ${seedValue(rng)}`);
     return { node: V(`TwoLayerNet.create({ ${parts.join(', ')} })`, meta), width, inputDim };
   }
