@@ -21,13 +21,13 @@ import type { ConditioningMethod, ConditioningPoint, ConditioningResult, Conditi
  */
 export const CONDITIONING_SETTING = {
   /** TwoLayerNet.create's options but the seed: a narrow network, P = 12 < M = 24. */
-  model: { width: 4, inputDim: 1, beta: 0.52, activation: 'tanh', init: 'symmetric', outputScale: 1 } as ModelSetting,
+  model: { width: 2, inputDim: 1, beta: 0.52, activation: 'tanh', init: 'symmetric', outputScale: 1 } as ModelSetting,
   /** train()'s options for Gauss-Newton; lambda is relativeLambda x lambda_max(J_0^T J_0 / M), the step alpha < 1 follows the flow. */
   gaussNewton: { method: 'gauss-newton', damping: 'fixed', alpha: 0.5, spectrum: 'none' } as Partial<TrainOptions>,
   relativeLambda: 1e-10,
   /** Gradient descent's learning rate is this over lambda_max(J_0^T J_0 / M) (stable below 2). */
   gdStepTimesLambdaMax: 1,
-  centers: [-1, 0, 1],
+  centers: [-1, 1],
   perCluster: 8,
   /** Standard deviation of the teacher's perturbation of the student's initial parameters. */
   teacherSize: 0.2,
