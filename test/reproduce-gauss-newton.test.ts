@@ -17,6 +17,7 @@ import { CONDITIONING_SETTING, conditionOf, conditioningProblem, expectedRank } 
 import { DAMPING_SETTING, dampingData } from '../src/experiments/gauss-newton-damping.js';
 import { lateRate, seedMean } from '../src/experiments/gauss-newton-rates.js';
 import type { GaussNewtonResults } from '../src/experiments/gauss-newton-types.js';
+import { checkReportInBrowser, findChromium } from './browser.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'dist', 'cli', 'main.js');
@@ -188,6 +189,25 @@ describe('nntk reproduce gauss-newton at a reduced budget', () => {
     const y = dampingData().y;
     const L0 = y.reduce((s, v) => s + v * v, 0) / (2 * M);
     for (const run of results.damping.runs) expect(run.records[0]!.loss).toBeCloseTo(L0, 12);
+  });
+
+  const chromium = findChromium();
+  if (chromium === null) console.warn('reproduce-gauss-newton.test.ts: the browser check is skipped: no /usr/bin/chromium');
+  it.skipIf(chromium === null)('renders in headless Chromium: the three panels with the expected series, no errors', async () => {
+    const check = await checkReportInBrowser(out, chromium);
+    expect(check.consoleErrors).toEqual([]);
+    expect(check.pageErrors).toEqual([]);
+    expect(check.networkRequests).toEqual([]);
+    // (a) 2 methods x (fitted, theory); (b) 4 rules; modes 1, 2, 4, 8, 16 in 4 facets.
+    const expected: Record<string, number> = { 'gauss-newton-a-rates': 4, 'gauss-newton-b-loss': 4, 'gauss-newton-b-modes': 4 * 5 };
+    expect(check.figures.map((f) => f.id)).toEqual(Object.keys(expected));
+    for (const f of check.figures) {
+      expect(f.hasSvg, f.id).toBe(true);
+      expect(f.expectedSeries, f.id).toBe(expected[f.id]);
+      expect(f.drawnSeries, f.id).toBe(f.expectedSeries);
+      expect(f.width, f.id).toBeGreaterThan(300);
+      expect(f.texts, f.id).toBeGreaterThan(10);
+    }
   });
 
   it('gives the same numbers on a second run, and redraws the report from gauss-newton.json', () => {
