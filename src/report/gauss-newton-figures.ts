@@ -24,8 +24,8 @@ export function gaussNewtonPanels(results: GaussNewtonResults): FigurePanel[] {
 /** (a) Mean fitted rate over seeds against the condition number of J_0^T J_0, with the theory's rates dashed. */
 function ratePanel(results: GaussNewtonResults): FigurePanel | null {
   const a = results.conditioning;
-  const fitted = 'fitted rate: mean over seeds, 95% interval';
-  const theory = 'theory: −2 log(1 − α) (GN), 2η λ_r (GD)';
+  const fitted = 'fitted (mean, 95% interval)';
+  const theory = 'linearized theory';
   const points: LinePoint[] = [];
   let omitted = 0;
   for (const p of a.points) {
@@ -61,7 +61,8 @@ function ratePanel(results: GaussNewtonResults): FigurePanel | null {
       `${String(a.setting.relativeLambda)} λ₁; GD: learning rate η = 1/λ₁. The condition number is that of J₀ᵀJ₀ / M ` +
       `(P × P, the matrix Gauss-Newton inverts when P < M) restricted to its range: λ₁ over the r-th eigenvalue, r = rank J₀ ` +
       `(P/2 at the symmetric initialization, whose neuron pairs have opposite (w, b) columns), read off the nonzero ` +
-      `eigenvalues of the NTK Gram J₀J₀ᵀ / M, which are the same. Dashed: the rates the linearized dynamics predict.`,
+      `eigenvalues of the NTK Gram J₀J₀ᵀ / M, which are the same. Dashed: the rates the linearized dynamics predict, ` +
+      `−2 log(1 − α) for Gauss-Newton and, for GD, the mean over the seeds of 2η λ_r.`,
     claim:
       'In the underparameterized regime Gauss-Newton converges to the in-class optimum at a rate independent of the ' +
       "conditioning of the Gram matrix, without regularization; gradient descent's rate falls with the condition number.",
