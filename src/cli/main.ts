@@ -15,7 +15,7 @@ import { registerQueueCommands } from './queue-commands.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerStoreCommands } from './sweep-store.js';
 
-const FIGURE_ARGUMENTS = [...FIGURES, 'all'] as const;
+const FIGURE_ARGUMENTS = [...FIGURES, 'all', 'gauss-newton'] as const;
 
 function say(quiet: boolean | undefined, line: string): void {
   if (!quiet) process.stderr.write(`${line}\n`);
@@ -32,7 +32,8 @@ function program(): Command {
   cli
     .command('reproduce')
     .description(
-      "run the paper's experiments and write a report: figure1 (Figures 1a, 1b), figure2 (2a, 2b), figure3 (3, 5) or all",
+      "run the paper's experiments and write a report: figure1 (Figures 1a, 1b), figure2 (2a, 2b), figure3 (3, 5) or all; " +
+        'gauss-newton: the claims of the Gauss-Newton paper (arXiv 2412.14031) against gradient descent',
     )
     .argument('<figure>', `one of ${FIGURE_ARGUMENTS.join(', ')}`, (v: string) => {
       if (!(FIGURE_ARGUMENTS as readonly string[]).includes(v)) {
@@ -55,6 +56,19 @@ function program(): Command {
     .option('--json', 'print a machine-readable summary on stdout')
     .option('-q, --quiet', 'no progress output')
     .action(async (figure: string, o: ReproduceOptions) => {
+      if (figure === 'gauss-newton') {
+        const command = `nntk ${process.argv.slice(2).join(' ')}`;
+        const { reproduceGaussNewton } = await import('./reproduce.js');
+        const result = await reproduceGaussNewton(o, command);
+        if (o.json) {
+          const { conditioning, damping, findings, wallSeconds } = result.results;
+          process.stdout.write(`${JSON.stringify({ out: result.out, index: result.index, files: result.files, wallSeconds, findings,
+            conditioning: { points: conditioning.points, slopes: conditioning.slopes }, damping: { condition: damping.condition, rules: damping.rules } }, null, 2)}\n`);
+        }
+        say(o.quiet, `${result.results.conditioning.runs.length} data sets and ${result.results.damping.runs.length} damping runs, ${result.wallSeconds.toFixed(1)} s`);
+        say(o.quiet, `report: ${result.index}`);
+        return;
+      }
       const figures: FigureName[] = figure === 'all' ? [...FIGURES] : [figure as FigureName];
       const command = `nntk ${process.argv.slice(2).join(' ')}`;
       // Loaded on use, so that --help, --version and flag errors answer at once.
@@ -88,6 +102,13 @@ function program(): Command {
       const [{ ResultsStore }, { writeReport }, { prepareOutDirectory }] = await Promise.all([
         import('../store/results-store.js'), import('./write-report.js'), import('./reproduce.js'),
       ]);
+      if (dir !== undefined && !existsSync(db) && existsSync(`${resolve(dir)}/gauss-newton.json`)) {
+        const { readGaussNewtonResults, writeGaussNewtonReport } = await import('./write-report.js');
+        const written = await writeGaussNewtonReport(out, readGaussNewtonResults(out), availableParallelism(), false);
+        if (o.json) process.stdout.write(`${JSON.stringify({ out, index: written.index, files: written.files }, null, 2)}\n`);
+        say(o.quiet, `report: ${written.index}`);
+        return;
+      }
       if (!existsSync(db)) {
         throw new Error(o.db !== undefined ? `${db} does not exist; run a sweep into it first: nntk sweep run SPEC --db ${o.db}` : `${db} does not exist; write a report there first: nntk reproduce <figure> --out ${dir}`);
       }

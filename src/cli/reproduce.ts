@@ -23,7 +23,9 @@ import type { SweepBlock, SweepSpec } from '../sweep/spec.js';
 import { ResultsStore } from '../store/results-store.js';
 import { machineDescription, packageVersion } from '../about.js';
 import { progressView } from './progress.js';
-import { writeReport, type WrittenReport } from './write-report.js';
+import { writeGaussNewtonReport, writeReport, type WrittenReport } from './write-report.js';
+import { runGaussNewton } from '../experiments/gauss-newton-reproduce.js';
+import type { GaussNewtonResults } from '../experiments/gauss-newton-types.js';
 
 export interface ReproduceOptions {
   scale: Scale;
@@ -173,4 +175,41 @@ export async function reproduce(figures: FigureName[], o: ReproduceOptions, comm
   } finally {
     store.close();
   }
+}
+
+export interface GaussNewtonReproduceResult {
+  out: string;
+  index: string;
+  files: string[];
+  results: GaussNewtonResults;
+  wallSeconds: number;
+}
+
+/**
+ * `nntk reproduce gauss-newton` (docs/MATH.md section 6.1): the two experiments on the claims of arXiv
+ * 2412.14031, run in this process (each training run on its own worker thread, --workers or --threads of
+ * them at a time), written to DIR/gauss-newton.json and drawn into DIR/index.html. The run takes seconds,
+ * so it keeps no store and does not resume: rerunning recomputes the same numbers from the seeds.
+ */
+export async function reproduceGaussNewton(o: ReproduceOptions, command: string): Promise<GaussNewtonReproduceResult> {
+  const started = performance.now();
+  const out = resolve(o.out);
+  prepareOutDirectory(out);
+  const view = progressView('nntk reproduce gauss-newton', o.quiet === true);
+  let results: GaussNewtonResults;
+  try {
+    results = await runGaussNewton({
+      scale: o.scale,
+      seed: o.seed,
+      ...(o.trials !== undefined ? { trials: o.trials } : {}),
+      ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+      concurrency: Math.max(1, o.workers ?? o.threads),
+      command,
+      onProgress: (p) => view.update(p),
+    });
+  } finally {
+    view.stop();
+  }
+  const written = await writeGaussNewtonReport(out, results, o.threads);
+  return { out, index: written.index, files: written.files, results, wallSeconds: (performance.now() - started) / 1000 };
 }

@@ -5,6 +5,7 @@
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { gaussNewtonPanels } from './gauss-newton-figures.js';
 import { groupBy, trimmedBand } from './statistics.js';
 import type {
   EigenvalueSummary,
@@ -31,7 +32,7 @@ export interface FigurePanel {
 }
 
 /** One vertex of a drawn line; the points sharing (facet, series, style) form one line. */
-interface LinePoint {
+export interface LinePoint {
   facet: string;
   series: string;
   style: string;
@@ -42,7 +43,7 @@ interface LinePoint {
   hi?: number;
 }
 
-interface ChartOptions {
+export interface ChartOptions {
   title: string;
   subtitle: string;
   points: LinePoint[];
@@ -58,8 +59,8 @@ const FACET_WIDTH = 480;
 const FACET_HEIGHT = 300;
 /** Most points drawn per training curve (log-spaced iterations, docs/MATH.md section 6, Figures 3/5). */
 const MAX_CURVE_POINTS = 160;
-const SOLID: number[] = [1, 0];
-const DASHED: number[] = [6, 4];
+export const SOLID: number[] = [1, 0];
+export const DASHED: number[] = [6, 4];
 const METHODS: TrainingMethod[] = ['gd', 'adam', 'gauss-newton', 'newton'];
 const METHOD_LABELS: Record<TrainingMethod, string> = {
   gd: 'GD',
@@ -109,6 +110,7 @@ export function buildPanels(input: ReportInput): FigurePanel[] {
     errorPanel(input.training, 'components', input.componentNames),
     errorPanel(input.training, 'modes', input.componentNames),
     input.summary.spectrum ? spectrumPanel(input.summary.spectrum) : null,
+    ...(input.gaussNewton ? gaussNewtonPanels(input.gaussNewton) : []),
   ];
   return panels.filter((panel): panel is FigurePanel => panel !== null);
 }
@@ -464,7 +466,7 @@ function spectrumPanel(summary: SpectrumSummary): FigurePanel | null {
 // ---------------------------------------------------------------------------------------------
 // The chart: lines with optional 80% bands, a log y axis, optional facets.
 
-function lineChart(o: ChartOptions): { spec: TopLevelSpec; series: number } {
+export function lineChart(o: ChartOptions): { spec: TopLevelSpec; series: number } {
   const ys = o.points.flatMap((p) => (p.lo === undefined || p.hi === undefined ? [p.y] : [p.y, p.lo, p.hi]));
   const xs = o.points.map((p) => p.x);
   const yScale = decades(ys);
@@ -553,7 +555,7 @@ function extent(values: number[]): [number, number] {
 }
 
 /** n colours along viridis, dark (first) to yellow-green (last), without the palest end. */
-function sequentialColours(n: number): string[] {
+export function sequentialColours(n: number): string[] {
   const viridis = scheme('viridis') as (t: number) => string;
   return Array.from({ length: n }, (_, k) => viridis(n === 1 ? 0 : (0.88 * k) / (n - 1)));
 }

@@ -5,6 +5,8 @@
  * the data files next to it.
  */
 import { exponentLabel, type FigurePanel } from './figures.js';
+import type { GaussNewtonResults } from '../experiments/gauss-newton-types.js';
+import { RULE_LABELS } from './gauss-newton-figures.js';
 import type { PowerLawSummary, RateSummary, ReportInput, RunDescription } from './types.js';
 
 /** A panel with its rendered SVG markup. */
@@ -20,7 +22,11 @@ const SECTION_TITLES: Record<string, string> = {
   '2': 'Figure 2: vanishing per-neuron updates and NNTK convergence',
   '3': 'Figure 3: training speed',
   '5': 'Figure 5: error per target component and per NTK eigenmode',
+  'gauss-newton-a': 'Gauss-Newton paper (a): underparameterized, rate against conditioning',
+  'gauss-newton-b': 'Gauss-Newton paper (b): overparameterized, damping rules',
 };
+
+export const GAUSS_NEWTON_PAPER_URL = 'https://arxiv.org/abs/2412.14031';
 
 const STYLE = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1d; margin: 0 auto;
@@ -40,6 +46,7 @@ th { background: #f3f3f3; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .inside { color: #1a7f37; font-weight: 600; }
 .outside { color: #b42318; font-weight: 600; }
+.findings { background: #f7f7f4; border-left: 3px solid #999; padding: 0.2rem 1rem; max-width: 72rem; }
 nav ul { columns: 2; padding-left: 1.2rem; }
 code { font-size: 0.92em; }
 `;
@@ -47,8 +54,15 @@ code { font-size: 0.92em; }
 /** The page for `figures`, in their order, with `input`'s summary tables and run description. */
 export function renderHtml(input: ReportInput, figures: RenderedFigure[]): string {
   const sections = groupSections(figures).map(([key, members]) =>
-    [`<h2>${escapeHtml(SECTION_TITLES[key] ?? `Figure ${key}`)}</h2>`, ...members.map((f) => figureBlock(f, input))].join('\n'),
+    [`<h2>${escapeHtml(SECTION_TITLES[key] ?? `Figure ${key}`)}</h2>`, gaussNewtonFindings(key, input), ...members.map((f) => figureBlock(f, input))].join('\n'),
   );
+  const onlyGaussNewton = input.gaussNewton !== undefined && input.trials.length === 0 && input.training.length === 0;
+  const intro = onlyGaussNewton
+    ? `<p>The claims of <a href="${GAUSS_NEWTON_PAPER_URL}">arXiv 2412.14031</a> (Gauss-Newton and Levenberg-Marquardt dynamics for shallow networks) ` +
+      `side by side with gradient descent, computed by nntk ${escapeHtml(input.run.version)} (<code>${escapeHtml(input.run.command)}</code>). ` +
+      'Every figure is drawn from the data files listed at the end.</p>'
+    : `<p>Figures of <a href="${PAPER_URL}">arXiv 2605.08352</a> recomputed by nntk ${escapeHtml(input.run.version)} ` +
+      `(<code>${escapeHtml(input.run.command)}</code>). Every figure is drawn from the data files listed at the end.</p>`;
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -60,9 +74,8 @@ export function renderHtml(input: ReportInput, figures: RenderedFigure[]): strin
     '</head>',
     '<body>',
     '<header>',
-    '<h1>Newton neural tangent kernel: reproduction report</h1>',
-    `<p>Figures of <a href="${PAPER_URL}">arXiv 2605.08352</a> recomputed by nntk ${escapeHtml(input.run.version)} ` +
-      `(<code>${escapeHtml(input.run.command)}</code>). Every figure is drawn from the data files listed at the end.</p>`,
+    `<h1>${onlyGaussNewton ? 'Gauss-Newton dynamics' : 'Newton neural tangent kernel'}: reproduction report</h1>`,
+    intro,
     contents(figures),
     '</header>',
     '<main>',
@@ -80,7 +93,7 @@ export function renderHtml(input: ReportInput, figures: RenderedFigure[]): strin
 function groupSections(figures: RenderedFigure[]): [string, RenderedFigure[]][] {
   const sections: [string, RenderedFigure[]][] = [];
   for (const figure of figures) {
-    const key = figure.panel.id.replace(/^figure-(\d+).*$/, '$1');
+    const key = figure.panel.id.replace(/^figure-(\d+).*$/, '$1').replace(/^(gauss-newton-[ab])-.*$/, '$1');
     const last = sections[sections.length - 1];
     if (last && last[0] === key) last[1].push(figure);
     else sections.push([key, [figure]]);
@@ -101,7 +114,11 @@ function figureBlock({ panel, svg }: RenderedFigure, input: ReportInput): string
         ? exponentTable(input.summary.figure2b, 'Fitted exponents of γ · relative NNTK error ~ N^exponent')
         : panel.id === 'figure-3-loss-seconds'
           ? rateTable(input.summary.figure3)
-          : '';
+          : panel.id === 'gauss-newton-a-rates'
+            ? conditioningTable(input.gaussNewton)
+            : panel.id === 'gauss-newton-b-loss'
+              ? dampingTable(input.gaussNewton)
+              : '';
   return [
     `<h3>${escapeHtml(panel.title)}</h3>`,
     `<figure id="${panel.id}" data-series="${panel.series}">`,
@@ -167,7 +184,73 @@ function rateTable(rates: RateSummary[] | undefined): string {
   );
 }
 
+/** The findings of a Gauss-Newton experiment's section, computed by the run (gauss-newton-findings.ts). */
+function gaussNewtonFindings(key: string, input: ReportInput): string {
+  const findings = key === 'gauss-newton-a' ? input.gaussNewton?.findings.conditioning : key === 'gauss-newton-b' ? input.gaussNewton?.findings.damping : undefined;
+  if (!findings || findings.length === 0) return '';
+  return `<div class="findings" data-experiment="${key}"><p><strong>What this run found:</strong></p>\n<ul>\n${findings.map((f) => `<li>${escapeHtml(f)}</li>`).join('\n')}\n</ul></div>`;
+}
+
+/** Experiment (a): per spread and method, the condition number and the mean rate with its interval (docs/MATH.md section 6.1). */
+function conditioningTable(results: GaussNewtonResults | undefined): string {
+  if (!results) return '';
+  const rows = results.conditioning.points.map((p) =>
+    tableRow([
+      number(p.spread),
+      text(p.method),
+      number(p.condition),
+      text(interval(p.conditionRange)),
+      number(p.rate.mean),
+      text(interval(p.rate.ci95)),
+      number(p.reference),
+      number(p.rate.seeds),
+    ]),
+  );
+  return table(
+    'Fitted late-time rates: loss ~ C exp(−rate · iteration)',
+    ['spread', 'method', 'condition (geometric mean)', 'condition range', 'mean rate', '95% interval over seeds', 'theory', 'seeds'],
+    rows,
+  );
+}
+
+/** Experiment (b): per rule, convergence, rate, loss reduction and the NTK modes learned. */
+function dampingTable(results: GaussNewtonResults | undefined): string {
+  if (!results) return '';
+  const M = results.damping.rules[0]?.modeRatios.length ?? 0;
+  const rows = results.damping.rules.map((r) =>
+    tableRow([
+      text(RULE_LABELS[r.rule]),
+      text(`${r.converged} / ${r.seeds}`),
+      number(r.rate.mean),
+      text(interval(r.rate.ci95)),
+      number(r.lossRatio),
+      text(`${r.modesLearned} / ${M}`),
+      number(r.modeRatios.at(-1) ?? Number.NaN),
+      text(Object.entries(r.terminations).map(([k, v]) => `${k} ${v}`).join(', ')),
+    ]),
+  );
+  return table(
+    'Damping rules: convergence, rates and NTK modes',
+    ['rule', `seeds reaching ${formatNumber(results.floorRatio)} × initial loss`, 'mean late-time rate', '95% interval over seeds', 'final / initial loss (geometric mean)', 'modes reduced ≥ 1000×', 'smallest mode: final / initial', 'stopped because'],
+    rows,
+  );
+}
+
 function runSection(run: RunDescription): string {
+  if (run.figures.length === 1 && run.figures[0] === 'gauss-newton') {
+    const entries: [string, string][] = [
+      ['command', run.command],
+      ['scale', run.scale],
+      ['seeds', `${run.trials}, from ${run.seed}`],
+      ['nntk version', run.version],
+      ['machine', run.machine],
+      ['started at', run.startedAt],
+      ['wall-clock time of the run', formatDuration(run.seconds)],
+      ['threads', String(run.threads)],
+    ];
+    const rows = entries.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`);
+    return `<h2 id="run">Run</h2>\n<table class="run">\n${rows.join('\n')}\n</table>`;
+  }
   const training = run.training?.map(
     (t) => `${t.method}: ${t.iterations} iterations${t.learningRate === undefined ? '' : `, learning rate ${formatNumber(t.learningRate)}`}`,
   );
@@ -202,7 +285,8 @@ function dataSection(input: ReportInput): string {
     ['trials.csv', 'one row per (figure, curvature, width, γ, trial)', input.trials.length > 0],
     ['trials.json', 'the same rows as JSON', input.trials.length > 0],
     ['training.csv', 'one row per (method, seed, logged iteration)', input.training.length > 0],
-    ['summary.json', 'the fitted exponents, rates and spectra shown above', true],
+    ['summary.json', 'the fitted exponents, rates and spectra shown above', input.trials.length > 0 || input.training.length > 0 || input.gaussNewton === undefined],
+    ['gauss-newton.json', 'the Gauss-Newton experiments: every run, its fitted rate, the curves and the findings', input.gaussNewton !== undefined],
   ];
   const items = files
     .filter(([, , present]) => present)

@@ -3,6 +3,7 @@
  * the fitted summary, and the run's description. The command line fills these from the store; the
  * report renders them without recomputing anything (`nntk report DIR`).
  */
+import type { GaussNewtonResults } from '../experiments/gauss-newton-types.js';
 
 export type FigureCurvature = 'gauss-newton' | 'newton';
 export type TrainingMethod = 'gd' | 'adam' | 'gauss-newton' | 'newton';
@@ -137,6 +138,8 @@ export interface RunDescription {
 
 export interface ReportInput {
   run: RunDescription;
+  /** `nntk reproduce gauss-newton`: the two experiments on arXiv 2412.14031 (DIR/gauss-newton.json). */
+  gaussNewton?: GaussNewtonResults;
   trials: TrialRow[];
   training: TrainingRow[];
   componentNames: string[];
