@@ -12,7 +12,8 @@
  *
  * The rule. A 'full' spectrum needs every eigenvalue: dense, or primal where primal is picked below.
  * For Gauss-Newton in the underparameterized regime P < M, 'auto' picks primal (docs/MATH.md section
- * 4.1) when it fits in memory and its cost is at most the structured one's: at P < M the dual (Woodbury)
+ * 4.1) when it fits in memory and its cost is at most the structured one's (for 'full', which the
+ * structured solver cannot give, whenever it fits): at P < M the dual (Woodbury)
  * form works with M x M matrices of rank <= P, singular when lambda is small, and the dense form squares
  * J's condition number, while the primal QR costs O(M P^2) like the dense assembly (a small constant
  * factor more) and stays accurate down to lambda = 0. Otherwise the cheaper of dense (if it fits) and
@@ -60,7 +61,7 @@ export function chooseSolver(P: number, M: number, width: number, spectrum: Spec
   const { denseCost, structuredCost } = costs;
   const primalCost = curvature === 'gauss-newton' ? costs.primalCost : Number.POSITIVE_INFINITY;
   let solver: SolverChoice['solver'];
-  if (curvature === 'gauss-newton' && P < M && primalFits && primalCost <= structuredCost) solver = 'primal';
+  if (curvature === 'gauss-newton' && P < M && primalFits && (spectrum === 'full' || primalCost <= structuredCost)) solver = 'primal';
   else solver = spectrum === 'full' || (denseFits && denseCost <= structuredCost) ? 'dense' : 'structured';
   return { solver, denseCost, structuredCost, primalCost };
 }

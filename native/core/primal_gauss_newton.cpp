@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -38,15 +39,17 @@ constexpr const char* kRankHint =
                                          formatNumber(lambda) + "); increase the regularization (gamma or lambda)");
 }
 
-// One LAPACK workspace query (lwork = -1): the length it asks for, at least `least`.
+// One LAPACK workspace query (lwork = -1): the length it asks for, at least `least`. Every array LAPACK
+// and BLAS see here is a Buffer, 64-byte aligned, so that no kernel's summation order changes with the
+// address (buffer.hpp).
 template <typename Call>
-std::vector<double> queriedWorkspace(const char* routine, Call&& call, lapack_int least = 1) {
+Buffer queriedWorkspace(const char* routine, Call&& call, lapack_int least = 1) {
   double query = 0;
   lapack_int info = 0;
   const lapack_int minusOne = -1;
   call(&query, &minusOne, &info);
   checkArguments(routine, info);
-  return std::vector<double>(static_cast<std::size_t>(std::max(workspaceLength(query), least)));
+  return Buffer(static_cast<std::size_t>(std::max(workspaceLength(query), least)));
 }
 
 // The right-hand side of the least-squares form (docs/MATH.md section 4.1) and the weighted rows.
@@ -75,11 +78,11 @@ bool weightRows(const GaussNewtonModel& m, double* target, std::vector<double>& 
   return anyZero;
 }
 
-// The numerical rank of a column-pivoted R: the leading diagonal entries above
+// The numerical rank of a column-pivoted R (its first `count` diagonal entries): the leading ones above
 // tolerance = max(M, P) eps |R_11| (docs/MATH.md section 4.1; the tolerance of LAPACK's DGELSS/DGELSY guidance).
-std::size_t numericalRank(const double* R, std::size_t ld, std::size_t P, double tolerance) {
+std::size_t numericalRank(const double* R, std::size_t ld, std::size_t count, double tolerance) {
   std::size_t rank = 0;
-  while (rank < P && std::fabs(R[rank + rank * ld]) > tolerance) ++rank;
+  while (rank < count && std::fabs(R[rank + rank * ld]) > tolerance) ++rank;
   return rank;
 }
 
@@ -89,18 +92,17 @@ std::vector<double> singularValues(const double* R, std::size_t ld, std::size_t 
   Buffer copy(P * P, kPrimalAdvice);
   for (std::size_t j = 0; j < P; ++j)
     for (std::size_t i = 0; i < P; ++i) copy[i + j * P] = i <= j ? R[i + j * ld] : 0.0;
-  std::vector<double> sigma(P);
+  Buffer sigma(P);
   double unused = 0;
   lapack_int info = 0;
-  std::vector<double> work = queriedWorkspace("DGESVD", [&](double* w, const lapack_int* lw, lapack_int* inf) {
+  Buffer work = queriedWorkspace("DGESVD", [&](double* w, const lapack_int* lw, lapack_int* inf) {
     LAPACK_dgesvd("N", "N", &n, &n, copy.data(), &n, sigma.data(), &unused, &one, &unused, &one, w, lw, inf);
   });
   const lapack_int lwork = static_cast<lapack_int>(work.size());
   LAPACK_dgesvd("N", "N", &n, &n, copy.data(), &n, sigma.data(), &unused, &one, &unused, &one, work.data(), &lwork, &info);
   checkArguments("DGESVD", info);
   if (info > 0) throw Failure(ErrorCode::Numerical, "DGESVD did not converge (" + std::to_string(info) + " superdiagonals)");
-  std::reverse(sigma.begin(), sigma.end());  // DGESVD returns them descending
-  return sigma;
+  return std::vector<double>(std::make_reverse_iterator(sigma.data() + P), std::make_reverse_iterator(sigma.data()));  // ascending
 }
 
 }  // namespace
@@ -123,7 +125,7 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
 
   // grad L = J^T r / M, before the rows are weighted (section 2).
   auto start = Clock::now();
-  std::vector<double> g(P);
+  Buffer g(P);
   cblas_dgemv(CblasColMajor, CblasTrans, static_cast<int>(M), static_cast<int>(P), scaleM, m.J, static_cast<int>(m.ld),
               m.residual, 1, 0.0, g.data(), 1);
   out.gradientNorm = euclideanNorm(g.data(), P);
@@ -146,18 +148,18 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   // A P = Q R: column-pivoted (DGEQP3) without regularization, where the rank must be read off R; plain
   // blocked Householder (DGEQRF) with it, where sigma_min(A) >= sqrt(M lambda) > 0.
   start = Clock::now();
-  std::vector<double> tau(P);
+  Buffer tau(P);
   std::vector<lapack_int> pivot(P, 0);
   const bool pivoted = !(lambda > 0);
   if (pivoted) {
-    std::vector<double> work = queriedWorkspace("DGEQP3", [&](double* w, const lapack_int* lw, lapack_int* inf) {
+    Buffer work = queriedWorkspace("DGEQP3", [&](double* w, const lapack_int* lw, lapack_int* inf) {
       LAPACK_dgeqp3(&lm, &ln, m.J, &lda, pivot.data(), tau.data(), w, lw, inf);
     }, 3 * ln + 1);
     const lapack_int lwork = static_cast<lapack_int>(work.size());
     LAPACK_dgeqp3(&lm, &ln, m.J, &lda, pivot.data(), tau.data(), work.data(), &lwork, &info);
     checkArguments("DGEQP3", info);
   } else {
-    std::vector<double> work = queriedWorkspace("DGEQRF", [&](double* w, const lapack_int* lw, lapack_int* inf) {
+    Buffer work = queriedWorkspace("DGEQRF", [&](double* w, const lapack_int* lw, lapack_int* inf) {
       LAPACK_dgeqrf(&lm, &ln, m.J, &lda, tau.data(), w, lw, inf);
     }, ln);
     const lapack_int lwork = static_cast<lapack_int>(work.size());
@@ -169,7 +171,8 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   out.solver = pivoted ? "primal-qr-pivoted" : "primal-qr";
   if (pivoted) {
     const double tolerance = static_cast<double>(std::max(M, P)) * machineEpsilon() * std::fabs(R[0]);
-    const std::size_t rank = std::fabs(R[0]) > 0 ? numericalRank(R, m.ld, P, tolerance) : 0;
+    // R is min(M, P) x P: with fewer data points than parameters the rank is at most M < P.
+    const std::size_t rank = std::fabs(R[0]) > 0 ? numericalRank(R, m.ld, std::min(M, P), tolerance) : 0;
     if (rank < P) rankDeficient(rank, P, tolerance);
   }
 
@@ -177,7 +180,7 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   start = Clock::now();
   {
     double rcondR = 0;
-    std::vector<double> work(3 * P);
+    Buffer work(3 * P);
     std::vector<lapack_int> iwork(P);
     LAPACK_dtrcon("1", "U", "N", &ln, R, &lda, &rcondR, work.data(), iwork.data(), &info);
     checkArguments("DTRCON", info);
@@ -190,7 +193,7 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   // s = P R^-1 (Q^T t)_(1..P), minus P R^-1 R^-T P^T (zero-weight rows' J^T r) when there are such rows.
   start = Clock::now();
   {
-    std::vector<double> work = queriedWorkspace("DORMQR", [&](double* w, const lapack_int* lw, lapack_int* inf) {
+    Buffer work = queriedWorkspace("DORMQR", [&](double* w, const lapack_int* lw, lapack_int* inf) {
       LAPACK_dormqr("L", "T", &lm, &one, &ln, R, &lda, tau.data(), t.data(), &lm, w, lw, inf);
     });
     const lapack_int lwork = static_cast<lapack_int>(work.size());
@@ -200,18 +203,17 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   LAPACK_dtrtrs("U", "N", "N", &ln, &one, R, &lda, t.data(), &ln, &info);
   checkArguments("DTRTRS", info);
   if (info > 0) singularR(lambda, "R_kk = 0 at k = " + std::to_string(info));
-  std::vector<double> y(t.data(), t.data() + P);
   if (anyZero) {
-    std::vector<double> z(P);
+    Buffer z(P);
     for (std::size_t k = 0; k < P; ++k) z[k] = zeroRows[pivoted ? static_cast<std::size_t>(pivot[k] - 1) : k];
     LAPACK_dtrtrs("U", "T", "N", &ln, &one, R, &lda, z.data(), &ln, &info);
     checkArguments("DTRTRS", info);
     LAPACK_dtrtrs("U", "N", "N", &ln, &one, R, &lda, z.data(), &ln, &info);
     checkArguments("DTRTRS", info);
-    for (std::size_t k = 0; k < P; ++k) y[k] -= z[k];
+    for (std::size_t k = 0; k < P; ++k) t[k] -= z[k];
   }
   out.step.assign(P, 0.0);
-  for (std::size_t k = 0; k < P; ++k) out.step[pivoted ? static_cast<std::size_t>(pivot[k] - 1) : k] = y[k];
+  for (std::size_t k = 0; k < P; ++k) out.step[pivoted ? static_cast<std::size_t>(pivot[k] - 1) : k] = t[k];
   for (double v : out.step)
     if (!std::isfinite(v)) singularR(lambda, "the solve produced non-finite values");
   out.stepNorm = euclideanNorm(out.step.data(), P);
