@@ -151,6 +151,10 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   Buffer tau(P);
   std::vector<lapack_int> pivot(P, 0);
   const bool pivoted = !(lambda > 0);
+  if (pivoted && M < P)
+    throw Failure(ErrorCode::Singular, "without regularization the Gauss-Newton step needs at least as many data points as "
+                                       "parameters: J has rank at most M = " + std::to_string(M) + " < P = " + std::to_string(P) +
+                                       ", so J^T J / M is singular; " + kRankHint);
   if (pivoted) {
     Buffer work = queriedWorkspace("DGEQP3", [&](double* w, const lapack_int* lw, lapack_int* inf) {
       LAPACK_dgeqp3(&lm, &ln, m.J, &lda, pivot.data(), tau.data(), w, lw, inf);
