@@ -135,7 +135,7 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   std::vector<double> zeroRows;
   const bool anyZero = weightRows(m, t.data(), zeroRows);
   if (lambda > 0) {
-    const double root = std::sqrt(static_cast<double>(M) * lambda);
+    const double root = std::sqrt(static_cast<double>(M)) * std::sqrt(lambda);  // no overflow of M lambda near 1e308
     for (std::size_t j = 0; j < P; ++j) {
       double* column = m.J + j * m.ld + M;
       std::fill(column, column + P, 0.0);
@@ -195,6 +195,10 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   out.inertia = {P, 0, 0};  // R is nonsingular: A^T A / M = J^T diag(w^2) J / M + lambda I is positive definite
 
   // s = P R^-1 (Q^T t)_(1..P), minus P R^-1 R^-T P^T (zero-weight rows' J^T r) when there are such rows.
+  // When the least-squares residual dominates (|res| > |A|_F |s|, as for lambda far above J^T J / M's
+  // eigenvalues), the Q^T t route loses about |res| / (|A| |s|) digits against the data r, and the step is
+  // taken by the seminormal equations R^T R P^T s = -P^T J^T r instead: R from the same QR, J^T J never
+  // formed (docs/MATH.md section 4.1).
   start = Clock::now();
   {
     Buffer work = queriedWorkspace("DORMQR", [&](double* w, const lapack_int* lw, lapack_int* inf) {
@@ -204,20 +208,36 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
     LAPACK_dormqr("L", "T", &lm, &one, &ln, R, &lda, tau.data(), t.data(), &lm, work.data(), &lwork, &info);
     checkArguments("DORMQR", info);
   }
+  const double residualNorm = euclideanNorm(t.data() + P, rows - P);
+  const auto permuted = [&](std::size_t k) { return pivoted ? static_cast<std::size_t>(pivot[k] - 1) : k; };
+  // x <- R^-1 R^-T x
+  const auto normalSolve = [&](double* x) {
+    LAPACK_dtrtrs("U", "T", "N", &ln, &one, R, &lda, x, &ln, &info);
+    checkArguments("DTRTRS", info);
+    LAPACK_dtrtrs("U", "N", "N", &ln, &one, R, &lda, x, &ln, &info);
+    checkArguments("DTRTRS", info);
+  };
   LAPACK_dtrtrs("U", "N", "N", &ln, &one, R, &lda, t.data(), &ln, &info);
   checkArguments("DTRTRS", info);
   if (info > 0) singularR(lambda, "R_kk = 0 at k = " + std::to_string(info));
   if (anyZero) {
     Buffer z(P);
-    for (std::size_t k = 0; k < P; ++k) z[k] = zeroRows[pivoted ? static_cast<std::size_t>(pivot[k] - 1) : k];
-    LAPACK_dtrtrs("U", "T", "N", &ln, &one, R, &lda, z.data(), &ln, &info);
-    checkArguments("DTRTRS", info);
-    LAPACK_dtrtrs("U", "N", "N", &ln, &one, R, &lda, z.data(), &ln, &info);
-    checkArguments("DTRTRS", info);
+    for (std::size_t k = 0; k < P; ++k) z[k] = zeroRows[permuted(k)];
+    normalSolve(z.data());
     for (std::size_t k = 0; k < P; ++k) t[k] -= z[k];
   }
+  {
+    Buffer work(P);
+    const double normA = LAPACK_dlantr("F", "U", "N", &ln, &ln, R, &lda, work.data());  // |A|_F = |R|_F
+    if (residualNorm > normA * euclideanNorm(t.data(), P)) {
+      const double M_ = static_cast<double>(M);
+      for (std::size_t k = 0; k < P; ++k) t[k] = -M_ * g[permuted(k)];
+      normalSolve(t.data());
+      out.solver += "-seminormal";
+    }
+  }
   out.step.assign(P, 0.0);
-  for (std::size_t k = 0; k < P; ++k) out.step[pivoted ? static_cast<std::size_t>(pivot[k] - 1) : k] = t[k];
+  for (std::size_t k = 0; k < P; ++k) out.step[permuted(k)] = t[k];
   for (double v : out.step)
     if (!std::isfinite(v)) singularR(lambda, "the solve produced non-finite values");
   out.stepNorm = euclideanNorm(out.step.data(), P);
@@ -229,7 +249,8 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   if (spectrum == Spectrum::Extremal || spectrum == Spectrum::Full) {
     start = Clock::now();
     std::vector<double> sigma = singularValues(R, m.ld, P);
-    for (double& s : sigma) s = s * s * scaleM;
+    const double rootM = std::sqrt(static_cast<double>(M));
+    for (double& s : sigma) s = (s / rootM) * (s / rootM);  // sigma^2 / M without overflow of sigma^2
     out.minEigenvalue = sigma.front();
     out.maxEigenvalue = sigma.back();
     out.hasExtremal = true;

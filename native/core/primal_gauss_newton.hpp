@@ -2,7 +2,8 @@
 // (docs/MATH.md section 4.1): step = -(J^T J / M + lambda I)^-1 J^T r / M is the solution of the
 // least-squares problem min |J s + r|^2 + M lambda |s|^2, computed by a Householder QR factorization of J
 // (column-pivoted, DGEQP3, when lambda = 0) or of the augmented matrix [J; sqrt(M lambda) I] (DGEQRF), never
-// by the normal equations, which square J's condition number. Without regularization a rank-deficient J
+// by the normal equations, which square J's condition number (when the least-squares residual dominates,
+// the step comes from the seminormal equations with the same R). Without regularization a rank-deficient J
 // is an error (E_SINGULAR), with the numerical rank read off R's diagonal. Memory O(M P): one
 // (M + P) x P matrix (M x P when lambda = 0), plus P x P for spectra. Gauss-Newton only.
 #pragma once
