@@ -9,6 +9,7 @@ import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
 import { runLimitKernelsBench } from './limit-kernels.js';
 import { machineLine } from './machine.js';
+import { runPrimalBench } from './primal.js';
 import { runStructuredBench } from './structured.js';
 import { runQueueBench } from './queue.js';
 import { runSpectrumBench } from './spectrum.js';
@@ -28,6 +29,7 @@ const log = (line: string) => {
 const SECTIONS: [string, string, () => unknown][] = [
   ['dense', 'Dense exact Newton step, Figure 3 problem (M = 128, gamma = 1e-3)', () => runDenseStepBench(log)],
   ['structured', 'Structured (width-linear) solver and kernels', () => runStructuredBench(log)],
+  ['primal', 'Gauss-Newton at P < M: primal QR against dense and structured (M = 2048, inputDim 4)', () => runPrimalBench(log)],
   ['limit', 'Infinite-width limit kernels', () => runLimitKernelsBench(log)],
   ['spectrum', 'Spectra and predictions at any width', () => runSpectrumBench(log)],
   ['solve', 'Figure 3 Newton run: time per linear solve against its floor', () => runFigure3SolveBench(log)],

@@ -9,8 +9,8 @@
 export const ACTIVATIONS = ['tanh', 'sigmoid', 'softplus', 'sin', 'erf', 'gelu', 'silu'] as const;
 export const CURVATURES = ['newton', 'gauss-newton'] as const;
 export const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
-/** The two exact solver paths ('auto' is resolved in TypeScript before the call). */
-export const SOLVER_KINDS = ['dense', 'structured'] as const;
+/** The exact solver paths ('auto' is resolved in TypeScript before the call; 'primal' is Gauss-Newton only). */
+export const SOLVER_KINDS = ['dense', 'structured', 'primal'] as const;
 export const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
 /** The damping rules (native/core/damping/: one file per rule, one row each in damping_rule.hpp's table). */
 export const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;

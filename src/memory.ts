@@ -33,6 +33,31 @@ export function requireDenseFits(parameterCount: number, limitBytes: number): vo
   );
 }
 
+/**
+ * Bytes of the primal Gauss-Newton solver's matrices (native/core/primal_gauss_newton.hpp): the (M + P) x P
+ * augmented system (M x P when lambda = 0), plus P x P for extremal or full spectra.
+ */
+export function primalBytes(dataSize: number, parameterCount: number, lambda: number, spectra: boolean): number {
+  const rows = dataSize + (lambda > 0 ? parameterCount : 0);
+  return 8 * (rows * parameterCount + (spectra ? parameterCount ** 2 : 0));
+}
+
+/** Whether the primal solver's matrices fit under the cap (and LAPACK's 32-bit indices). */
+export function primalFits(dataSize: number, parameterCount: number, lambda: number, spectra: boolean, limitBytes: number): boolean {
+  return primalBytes(dataSize, parameterCount, lambda, spectra) <= limitBytes && dataSize + parameterCount < 2 ** 31;
+}
+
+/** E_TOO_LARGE unless the primal solver's matrices fit under the cap. */
+export function requirePrimalFits(dataSize: number, parameterCount: number, lambda: number, spectra: boolean, limitBytes: number): void {
+  if (primalFits(dataSize, parameterCount, lambda, spectra, limitBytes)) return;
+  const bytes = primalBytes(dataSize, parameterCount, lambda, spectra);
+  throw new NntkError(
+    'E_TOO_LARGE',
+    `the primal solver's ${dataSize + (lambda > 0 ? parameterCount : 0)} x ${parameterCount} system needs ${gib(bytes)} GiB, over the limit of ${gib(limitBytes)} GiB` +
+      "; use solver 'structured' or raise memoryLimitBytes",
+  );
+}
+
 /** E_TOO_LARGE unless `bytes` (one result or buffer, named by what) fits under the cap. */
 export function requireFits(bytes: number, limitBytes: number, what: string, hint: string): void {
   if (bytes <= limitBytes) return;

@@ -184,6 +184,8 @@ export interface Addon {
   curvature(net: NativeNet, data: NativeData, curvature: CurvatureName): Float64Array;
   denseStepSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeStepOutcome;
   denseStep(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<NativeStepOutcome>;
+  primalStepSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeStepOutcome;
+  primalStep(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<NativeStepOutcome>;
   structuredStepSync(net: NativeNet, data: NativeData, request: NativeStepRequest): NativeStepOutcome;
   structuredStep(net: NativeNet, data: NativeData, request: NativeStepRequest): Promise<NativeStepOutcome>;
   ntkGramSync(net: NativeNet, data: NativeData, request: NativeStepRequest): Float64Array;

@@ -9,7 +9,7 @@ import { type Dataset, nativeData, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { requireNet, state, type TwoLayerNet } from './model.js';
 import type { NativeData, NativeNet, NativeStepRequest } from './native.js';
-import { denseFits, memoryLimit, requireDenseFits } from './memory.js';
+import { denseFits, memoryLimit, primalFits, requireDenseFits, requirePrimalFits } from './memory.js';
 import { chooseSolver } from './solver-choice.js';
 import { lossData, resolveLoss, type ResolvedLoss } from './loss.js';
 import { invalid, isPlainObject, requireInteger, requireKnownKeys, requireNumber, requireObject, requireOneOf } from './validate.js';
@@ -92,21 +92,41 @@ export function nativeRequest(s: SystemRequest, spectrum: SpectrumName): NativeS
   return { curvature: s.curvature, spectrum: requireOneOf(spectrum, 'spectrum', SPECTRA), lambda: s.lambda, memoryLimitBytes: s.memoryLimitBytes };
 }
 
-/** The solver path for a request: 'auto' becomes the cheaper of the two that fits (solver-choice.ts). */
+/** The solver paths a request can take. */
+export type SolverPath = 'dense' | 'structured' | 'primal';
+
+/**
+ * The solver path for a request: 'auto' follows the cost model and rule of solver-choice.ts. 'primal' is
+ * Gauss-Newton only. `lambda` sizes the primal solver's memory (the largest lambda of a run; any positive
+ * value means the (M + P) x P augmented system).
+ */
 export function resolveSolver(
-  s: Problem & { memoryLimitBytes: number },
-  requested: 'auto' | 'dense' | 'structured',
+  s: Problem & { memoryLimitBytes: number; curvature?: Curvature; lambda?: number },
+  requested: 'auto' | SolverPath,
   spectrum: SpectrumName,
-): 'dense' | 'structured' {
+): SolverPath {
   const P = s.net.trainableCount;  // the system's size P' (docs/MATH.md section 1.2)
+  const M = s.data.size;
+  const curvature = s.curvature ?? 'newton';
   if (requested === 'structured' && spectrum === 'full') {
     throw new NntkError(
       'E_UNSUPPORTED',
       "spectrum 'full' needs every eigenvalue of a P x P matrix; use solver 'dense' (or 'auto'), or spectrum 'extremal'",
     );
   }
+  if (requested === 'primal' && curvature !== 'gauss-newton') {
+    throw new NntkError(
+      'E_ARGUMENT',
+      "solver 'primal' computes Gauss-Newton steps only; use curvature (or method) 'gauss-newton', or solver 'dense' or 'structured'",
+    );
+  }
+  const lambda = s.lambda ?? 1;
+  const spectra = spectrum === 'extremal' || spectrum === 'full';
   const fits = denseFits(P, s.memoryLimitBytes);
-  const solver = requested === 'auto' ? chooseSolver(P, s.data.size, s.net.width, spectrum, fits).solver : requested;
+  const solver = requested === 'auto'
+    ? chooseSolver(P, M, s.net.width, spectrum, fits, { curvature, primalFits: primalFits(M, P, lambda, spectra, s.memoryLimitBytes) }).solver
+    : requested;
   if (solver === 'dense') requireDenseFits(P, s.memoryLimitBytes);
+  if (solver === 'primal') requirePrimalFits(M, P, lambda, spectra, s.memoryLimitBytes);
   return solver;
 }

@@ -4,20 +4,22 @@
  *   the square loss, loss.ts),
  * with the inertia and, on request, extremal or all eigenvalues of C + lambda I. Two exact solvers:
  * 'dense' factors the P x P matrix (MATH.md section 4, dense route); 'structured' uses the
- * block-diagonal-plus-rank-M structure (Woodbury, O(M^2 P)); 'auto' picks by a cost model.
+ * block-diagonal-plus-rank-M structure (Woodbury, O(M^2 P)); 'primal' (Gauss-Newton only, for P < M)
+ * solves the least-squares form by QR of J (MATH.md section 4.1, O(M P^2), lambda may be 0); 'auto' picks
+ * by a cost model (solver-choice.ts).
  */
 import type { Dataset } from './dataset.js';
 import type { TwoLayerNet } from './model.js';
 import { native, type NativeStepOutcome, type NativeStepRequest, type StepReport } from './native.js';
 import { type NetParameters, splitParameters } from './parameters.js';
-import { type Curvature, nativeRequest, type Problem, type Regularization, resolveSolver, systemRequest } from './request.js';
+import { type Curvature, nativeRequest, type Problem, type Regularization, resolveSolver, type SolverPath, systemRequest } from './request.js';
 import { requireOneOf } from './validate.js';
 import { LOSS_KEYS, type LossOptions } from './loss.js';
 
 export type { Inertia, StepReport, StepTimings } from './native.js';
 export type { Curvature, Regularization } from './request.js';
 
-export type Solver = 'auto' | 'dense' | 'structured';
+export type Solver = 'auto' | 'dense' | 'structured' | 'primal';
 export type Spectrum = 'none' | 'inertia' | 'extremal' | 'full';
 
 export interface StepOptions extends LossOptions {
@@ -39,12 +41,12 @@ export interface StepResult extends StepReport {
   lambda: number;
 }
 
-const SOLVERS = ['auto', 'dense', 'structured'] as const;
+const SOLVERS = ['auto', 'dense', 'structured', 'primal'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
 const KEYS = ['regularization', 'curvature', 'solver', 'spectrum', 'memoryLimitBytes', ...LOSS_KEYS] as const;
 
 interface PreparedStep extends Problem {
-  solver: 'dense' | 'structured';
+  solver: SolverPath;
   request: NativeStepRequest;
 }
 
@@ -64,7 +66,7 @@ function toResult(p: PreparedStep, out: NativeStepOutcome): StepResult {
 export async function newtonStep(net: TwoLayerNet, data: Dataset, o: StepOptions): Promise<StepResult> {
   const p = prepare(net, data, o);
   const addon = native();
-  const run = p.solver === 'dense' ? addon.denseStep : addon.structuredStep;
+  const run = { dense: addon.denseStep, structured: addon.structuredStep, primal: addon.primalStep }[p.solver];
   return toResult(p, await run(p.nativeNet, p.nativeData, p.request));
 }
 
@@ -72,6 +74,6 @@ export async function newtonStep(net: TwoLayerNet, data: Dataset, o: StepOptions
 export function newtonStepSync(net: TwoLayerNet, data: Dataset, o: StepOptions): StepResult {
   const p = prepare(net, data, o);
   const addon = native();
-  const run = p.solver === 'dense' ? addon.denseStepSync : addon.structuredStepSync;
+  const run = { dense: addon.denseStepSync, structured: addon.structuredStepSync, primal: addon.primalStepSync }[p.solver];
   return toResult(p, run(p.nativeNet, p.nativeData, p.request));
 }

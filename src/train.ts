@@ -22,7 +22,7 @@ import { describe, invalid, isAbortSignal, isFloat64Array, isPlainObject, requir
 
 // The names of the native enums live in the contract (src/contract.ts; a new damping rule adds its name there).
 export { DAMPINGS, METHODS, TERMINATIONS };
-const SOLVERS = ['auto', 'dense', 'structured'] as const;
+const SOLVERS = ['auto', 'dense', 'structured', 'primal'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal'] as const;
 
 export type Method = (typeof METHODS)[number];
@@ -112,7 +112,7 @@ export interface TrainingSummary {
   full: string;
   method: Method;
   damping?: Damping;
-  solver: 'dense' | 'structured' | 'first-order';
+  solver: 'dense' | 'structured' | 'primal' | 'first-order';
   termination: Termination;
   /** Why, in words. */
   message: string;
@@ -146,7 +146,7 @@ export interface TrainingRun {
   error?: { code: string; message: string };
   state: TrainState;
   method: Method;
-  solver: 'dense' | 'structured' | 'first-order';
+  solver: 'dense' | 'structured' | 'primal' | 'first-order';
   /** Names of the basis functions behind StepRecord.components. */
   componentNames?: readonly string[];
   /** Eigenvalues of the initial NTK Gram behind StepRecord.ntkModes, descending. */
@@ -186,7 +186,12 @@ export interface TrainOptions extends LossOptions {
    *   iteration. An iteration without a step would repeat itself exactly, so the run stops as 'stalled'.
    */
   damping?: Damping;
-  solver?: 'auto' | 'dense' | 'structured';
+  /**
+   * The exact solver of each try (step.ts): 'auto' (default; for 'gauss-newton' with fewer parameters
+   * than data points it picks 'primal', which also takes lambda = 0 with damping 'fixed'), 'dense',
+   * 'structured', or 'primal' (Gauss-Newton only).
+   */
+  solver?: 'auto' | 'dense' | 'structured' | 'primal';
   /** Spectral monitoring per iteration: 'inertia' (default), 'extremal' (adds the extremal eigenvalues), or 'none'. */
   spectrum?: 'none' | 'inertia' | 'extremal';
   /** Step size of the second-order methods (default 1). */
@@ -265,7 +270,7 @@ interface Prepared {
   data: Dataset;
   options: Record<string, unknown>;
   method: Method;
-  solver: 'dense' | 'structured' | 'first-order';
+  solver: 'dense' | 'structured' | 'primal' | 'first-order';
   nativeOptions: Record<string, unknown> & { diagnostics: Float64Array[] };
   nativeState: Record<string, unknown>;
   componentNames?: readonly string[];
@@ -305,7 +310,10 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
 
   let solver: Prepared['solver'] = 'first-order';
   if (secondOrder) {
-    solver = resolveSolver({ ...problem, memoryLimitBytes }, requireOneOf(o.solver ?? 'auto', 'solver', SOLVERS), spectrum);
+    // The primal solver's memory is sized for lambda > 0 unless the run keeps lambda = 0 ('fixed').
+    const curvature = method === 'gauss-newton' ? 'gauss-newton' : 'newton';
+    const largestLambda = damping === 'fixed' ? lambda : 1;
+    solver = resolveSolver({ ...problem, memoryLimitBytes, curvature, lambda: largestLambda }, requireOneOf(o.solver ?? 'auto', 'solver', SOLVERS), spectrum);
   } else if (o.solver !== undefined || o.spectrum !== undefined) {
     throw new NntkError('E_ARGUMENT', `solver and spectrum apply to 'newton' and 'gauss-newton', not '${method}'`);
   }
@@ -354,7 +362,7 @@ function prepare(netArg: unknown, dataArg: unknown, options: unknown): Prepared 
   return {
     net, data, options: o, method, solver, componentNames, diagnosticKinds, nativeState, ntkModes, loss,
     nativeOptions: {
-      method, damping, solver: solver === 'dense' ? 'dense' : 'structured', spectrum, lambda, alpha, learningRate,
+      method, damping, solver: solver === 'first-order' ? 'structured' : solver, spectrum, lambda, alpha, learningRate,
       epsilon, iterations, targetLoss, timeLimitSeconds, allowIndefinite: o.allowIndefinite === true, diagnostics,
       diagnosticsEvery: every, recordEvery, recordPerDecade, memoryLimitBytes,
     },

@@ -292,9 +292,9 @@ describe('classification data', () => {
   });
 });
 
-describe('losses in the Gauss-Newton paper setting: every trainable subset x init x curvature', () => {
+describe('every loss x trainable subset x init x curvature x solver (dense, structured, primal)', () => {
   const SUBSETS = [['W'], ['b'], ['c'], ['W', 'b'], ['W', 'c'], ['b', 'c'], ['W', 'b', 'c']] as const;
-  for (const loss of LOSSES)
+  for (const loss of ['square', ...LOSSES] as Loss[])
     for (const d of [1, 3])
       it(`${loss}, inputDim ${d}: gradient and Hessian against finite differences in the trainable coordinates; structured = dense`, () => {
         const M = 9;
@@ -334,6 +334,13 @@ describe('losses in the Gauss-Newton paper setting: every trainable subset x ini
               const radius = Math.max(Math.abs(dense.minEigenvalue!), Math.abs(dense.maxEigenvalue!));
               expect(Math.abs(structured.minEigenvalue! - dense.minEigenvalue!)).toBeLessThan(1e-12 * radius);
               expect(Math.abs(structured.maxEigenvalue! - dense.maxEigenvalue!)).toBeLessThan(1e-12 * radius);
+              if (curvature === 'gauss-newton') {
+                // The primal QR solver with rows weighted by l''^1/2 (Huber's zero rows included).
+                const primal = newtonStepSync(net, data, { ...s, solver: 'primal' });
+                expect(relativeError(flatten(primal.step, 6, d), flatten(dense.step, 6, d))).toBeLessThan(1e-12);
+                expect(Math.abs(primal.minEigenvalue! - dense.minEigenvalue!)).toBeLessThan(1e-12 * radius);
+                expect(Math.abs(primal.maxEigenvalue! - dense.maxEigenvalue!)).toBeLessThan(1e-12 * radius);
+              }
             }
           }
       });

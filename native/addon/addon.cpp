@@ -19,6 +19,7 @@
 #include "core/kernels.hpp"
 #include "core/structured_system.hpp"
 #include "core/dense_solver.hpp"
+#include "core/primal_gauss_newton.hpp"
 #include "core/model.hpp"
 #include "core/random.hpp"
 #include "promise_worker.hpp"
@@ -211,6 +212,8 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("curvature", Napi::Function::New(env, CurvatureMatrix));
   exports.Set("denseStepSync", Napi::Function::New(env, runSync<denseStep, stepToJs>));
   exports.Set("denseStep", Napi::Function::New(env, runAsync<denseStep, stepToJs>));
+  exports.Set("primalStepSync", Napi::Function::New(env, runSync<primalGaussNewtonStep, stepToJs>));
+  exports.Set("primalStep", Napi::Function::New(env, runAsync<primalGaussNewtonStep, stepToJs>));
   exports.Set("structuredStepSync", Napi::Function::New(env, runSync<structuredStep, stepToJs>));
   exports.Set("structuredStep", Napi::Function::New(env, runAsync<structuredStep, stepToJs>));
   exports.Set("ntkGramSync", Napi::Function::New(env, runSync<ntkGramOf, gramToJs>));

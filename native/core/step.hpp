@@ -1,5 +1,5 @@
 // What a regularized Newton / Gauss-Newton step is asked for and what it reports
-// (docs/MATH.md section 3). Shared by the dense solver and the structured one.
+// (docs/MATH.md section 3). Shared by the dense solver, the structured one and the primal Gauss-Newton one.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -16,7 +16,7 @@ struct Inertia {
   std::size_t positive = 0, negative = 0, zero = 0;
 };
 
-enum class SolverKind : int { Dense = 0, Structured = 1 };
+enum class SolverKind : int { Dense = 0, Structured = 1, Primal = 2 };
 
 template <>
 struct EnumNames<Curvature> {
@@ -32,7 +32,8 @@ struct EnumNames<Spectrum> {
 template <>
 struct EnumNames<SolverKind> {
   static constexpr std::string_view kind = "solver";
-  static constexpr NamedValue<SolverKind> values[] = {{SolverKind::Dense, "dense"}, {SolverKind::Structured, "structured"}};
+  static constexpr NamedValue<SolverKind> values[] = {
+      {SolverKind::Dense, "dense"}, {SolverKind::Structured, "structured"}, {SolverKind::Primal, "primal"}};
 };
 
 struct StepRequest {

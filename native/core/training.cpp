@@ -11,6 +11,7 @@
 
 #include "dense_solver.hpp"
 #include "failure.hpp"
+#include "primal_gauss_newton.hpp"
 #include "structured_system.hpp"
 
 namespace nntk {
@@ -21,7 +22,12 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 StepOutcome solveStep(const NetView& net, const DataView& data, const StepRequest& request, SolverKind solver) {
-  return solver == SolverKind::Dense ? denseStep(net, data, request) : structuredStep(net, data, request);
+  switch (solver) {
+    case SolverKind::Dense: return denseStep(net, data, request);
+    case SolverKind::Primal: return primalGaussNewtonStep(net, data, request);
+    case SolverKind::Structured: break;
+  }
+  return structuredStep(net, data, request);
 }
 
 double norm(const std::vector<double>& v) { return euclideanNorm(v); }

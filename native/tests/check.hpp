@@ -47,6 +47,7 @@ void addSmallEigenCases(std::vector<Case>& cases);
 void addStructuredCases(std::vector<Case>& cases);
 void addDeflationCases(std::vector<Case>& cases);
 void addKernelCases(std::vector<Case>& cases);
+void addPrimalCases(std::vector<Case>& cases);
 
 // "1.23e-15", for messages.
 std::string sci(double v);

@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   addStructuredCases(cases);
   addDeflationCases(cases);
   addKernelCases(cases);
+  addPrimalCases(cases);
 
   std::set<std::string> suites, wanted;
   for (const Case& c : cases) suites.insert(c.suite);
