@@ -49,17 +49,17 @@ describe('the clustered data of experiment (a)', () => {
     expect(Array.from(t.W)).not.toEqual(Array.from(p.W));
   });
 
-  it('has the rank of the symmetric start, and a condition number of J0^T J0 / M that grows as the spread shrinks', () => {
+  it('has the rank of its start (P\' for the paper\'s init, P\'/2 for the symmetric one), and a condition number of J0^T J0 / M that grows as the spread shrinks', () => {
     const spreads = [1, 0.1, 0.01, 0.001];
     for (const seed of [0, 1]) {
       const conditions: number[] = [];
       for (const spread of spreads) {
         const { net, data } = conditioningProblem(spread, seed);
         const M = data.size;
-        const P = net.parameterCount;
+        const P = net.trainableCount;  // J is M x P' (the output layer is frozen)
         expect(P).toBeLessThan(M);
         const rank = expectedRank(CONDITIONING_SETTING.model, M);
-        expect(rank).toBe(P / 2);
+        expect(rank).toBe(CONDITIONING_SETTING.model.init === 'symmetric' ? P / 2 : P);
         const ntk = eigenvaluesDescending(ntkGramSync(net, data), M);
         const { condition, pastRank } = conditionOf(ntk, rank);
         // Independently: J^T J / M (P x P) from the Jacobian; its nonzero eigenvalues are the NTK's.
@@ -74,7 +74,7 @@ describe('the clustered data of experiment (a)', () => {
         }
         const primal = eigenvaluesDescending(JtJ, P);
         for (let k = 0; k < rank; k++) expect(Math.abs(primal[k]! - ntk[k]!)).toBeLessThan(1e-12 * ntk[0]!);
-        expect(Math.abs(primal[rank]!)).toBeLessThan(1e-13 * primal[0]!); // the symmetric start's null space
+        if (rank < P) expect(Math.abs(primal[rank]!)).toBeLessThan(1e-13 * primal[0]!); // the symmetric start's null space
         expect(pastRank).toBeLessThan(1e-13);
         expect(primal[rank - 1]! / primal[0]!).toBeGreaterThan(1e3 * pastRank);
         expect(condition).toBeCloseTo(primal[0]! / primal[rank - 1]!, -Math.log10(condition) + 6);
@@ -157,18 +157,26 @@ describe('nntk reproduce gauss-newton at a reduced budget', () => {
     expect(Number.isFinite(results.conditioning.slopes.gd)).toBe(true);
   });
 
-  it('at the tightest clusters: Gauss-Newton at -2 log(1 - alpha) per iteration, GD at 2 eta lambda_r', () => {
+  it('Gauss-Newton at -2 log(1 - alpha) per iteration at the tightest and the widest clusters; GD at 2 eta lambda_r where its budget sees the slowest mode, and far slower than Gauss-Newton at the tightest', () => {
     const spreads = results.conditioning.setting.spreads as number[];
-    const tightest = Math.min(...spreads);
     const alpha = CONDITIONING_SETTING.gaussNewton.alpha!;
-    for (const run of results.conditioning.runs.filter((r) => r.spread === tightest)) {
-      const gn = run.methods.find((m) => m.method === 'gauss-newton')!;
-      expect(gn.rate!.rate).toBeGreaterThan(0.9 * -2 * Math.log(1 - alpha));
-      expect(gn.rate!.rate).toBeLessThan(1.1 * -2 * Math.log(1 - alpha));
-      const gd = run.methods.find((m) => m.method === 'gd')!;
-      const theory = (2 * CONDITIONING_SETTING.gdStepTimesLambdaMax) / run.condition;
-      expect(gd.rate!.rate).toBeGreaterThan(0.5 * theory);
-      expect(gd.rate!.rate).toBeLessThan(2 * theory);
+    const gnTheory = -2 * Math.log(1 - alpha);
+    for (const spread of [Math.min(...spreads), Math.max(...spreads)]) {
+      for (const run of results.conditioning.runs.filter((r) => r.spread === spread)) {
+        const gn = run.methods.find((m) => m.method === 'gauss-newton')!;
+        expect(gn.rate!.rate).toBeGreaterThan(0.9 * gnTheory);
+        expect(gn.rate!.rate).toBeLessThan(1.1 * gnTheory);
+        const gd = run.methods.find((m) => m.method === 'gd')!;
+        const theory = (2 * CONDITIONING_SETTING.gdStepTimesLambdaMax) / run.condition;
+        if (spread === Math.max(...spreads)) {
+          // 3000 iterations at rate 2 eta lambda_r >= 1e-2 see the slowest mode.
+          expect(theory * 3000).toBeGreaterThan(10);
+          expect(gd.rate!.rate).toBeGreaterThan(0.5 * theory);
+          expect(gd.rate!.rate).toBeLessThan(2 * theory);
+        } else {
+          expect(gd.rate!.rate).toBeLessThan(1e-4 * gn.rate!.rate);
+        }
+      }
     }
   });
 

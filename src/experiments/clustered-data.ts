@@ -6,7 +6,8 @@
  */
 import { Dataset } from '../dataset.js';
 import { NntkError } from '../errors.js';
-import { TwoLayerNet } from '../model.js';
+import { type ParameterGroup, TwoLayerNet } from '../model.js';
+import { normalDraw, seededRandom } from '../seeded-random.js';
 
 /** centers.length clusters of `perCluster` equispaced inputs each, on [center - spread, center + spread]. */
 export function clusteredInputs(centers: readonly number[], perCluster: number, spread: number): Float64Array {
@@ -19,25 +20,14 @@ export function clusteredInputs(centers: readonly number[], perCluster: number, 
   return x;
 }
 
-/** Standard normal numbers from a seed (Box-Muller on a 32-bit LCG): the same on every platform. */
-export function gaussianStream(seed: number): () => number {
-  let s = (seed >>> 0) ^ 0x9e3779b9;
-  const uniform = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
-export type ParameterGroup = 'W' | 'b' | 'c';
-
 /**
  * The teacher: `net` with the parameters of `groups` moved by `size` times standard normal numbers drawn
  * from `seed` (the other groups, e.g. a frozen output layer, unchanged).
  */
 export function teacherOf(net: TwoLayerNet, size: number, seed: number, groups: readonly ParameterGroup[]): TwoLayerNet {
   const p = net.parameters();
-  const g = gaussianStream(seed);
+  const random = seededRandom(seed);
+  const g = () => normalDraw(random);
   const move = (values: Float64Array, group: ParameterGroup) => (groups.includes(group) ? values.map((v) => v + size * g()) : values);
   return TwoLayerNet.fromParameters({
     W: move(p.W, 'W'),

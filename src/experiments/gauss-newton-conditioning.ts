@@ -9,21 +9,21 @@ import type { CreateOptions } from '../model.js';
 import { TwoLayerNet } from '../model.js';
 import { ntkGram, symmetricEigen } from '../kernels.js';
 import { train, type TrainOptions } from '../train.js';
-import { clusteredInputs, clusteredTeacherData, type ParameterGroup, teacherOf } from './clustered-data.js';
+import type { ParameterGroup } from '../model.js';
+import { clusteredInputs, clusteredTeacherData, teacherOf } from './clustered-data.js';
 import { geometricMean, lateRate, logLogSlope, runLimited, seedMean } from './gauss-newton-rates.js';
 import type { ConditioningMethod, ConditioningPoint, ConditioningResult, ConditioningRun } from './gauss-newton-types.js';
 
 /**
- * The model and solver options of the experiment, in one place. In the paper's setting only the hidden
- * layer trains: once TwoLayerNet.create takes `trainable`, add `trainable: ['W', 'b']` to `model` (the
- * teacher then moves only those groups and the rank below follows), and once the primal Gauss-Newton
- * solver exists, add `solver: 'primal'` to `gaussNewton`. Nothing else needs to change.
+ * The model and solver options of the experiment, in one place: the paper's setting, where only the hidden
+ * layer trains (`trainable: ['W', 'b']`, output weights random signs; the teacher moves only the trainable
+ * groups, and the rank below follows), and Gauss-Newton in its primal form (P' < M, docs/MATH.md section 4.1).
  */
 export const CONDITIONING_SETTING = {
-  /** TwoLayerNet.create's options but the seed: a narrow network, P = 12 < M = 24. */
-  model: { width: 2, inputDim: 1, beta: 0.52, activation: 'tanh', init: 'symmetric', outputScale: 1 } as ModelSetting,
+  /** TwoLayerNet.create's options but the seed: a narrow network, P' = 4 trainable parameters < M = 16. */
+  model: { width: 2, inputDim: 1, beta: 0.52, activation: 'tanh', init: 'paper', outputScale: 1, trainable: ['W', 'b'], outputWeights: 'signs' } as ModelSetting,
   /** train()'s options for Gauss-Newton; lambda is relativeLambda x lambda_max(J_0^T J_0 / M), the step alpha < 1 follows the flow. */
-  gaussNewton: { method: 'gauss-newton', damping: 'fixed', alpha: 0.5, spectrum: 'none' } as Partial<TrainOptions>,
+  gaussNewton: { method: 'gauss-newton', damping: 'fixed', alpha: 0.5, spectrum: 'none', solver: 'primal' } as Partial<TrainOptions>,
   relativeLambda: 1e-10,
   /** Gradient descent's learning rate is this over lambda_max(J_0^T J_0 / M) (stable below 2). */
   gdStepTimesLambdaMax: 1,
@@ -33,8 +33,8 @@ export const CONDITIONING_SETTING = {
   teacherSize: 0.2,
 } as const;
 
-/** The model options of an experiment; `trainable` is for the paper's fixed output layer (not yet in CreateOptions). */
-export type ModelSetting = Omit<CreateOptions, 'seed'> & { width: number; inputDim: number; trainable?: ParameterGroup[] };
+/** The model options of an experiment (TwoLayerNet.create's, without the seed). */
+export type ModelSetting = Omit<CreateOptions, 'seed' | 'trainable'> & { width: number; inputDim: number; trainable?: ParameterGroup[] };
 
 export interface ConditioningPlan {
   spreads: number[];

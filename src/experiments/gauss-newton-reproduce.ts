@@ -22,8 +22,8 @@ export interface GaussNewtonScale {
 
 /** 'quick' (the default) is the reference run: seconds on 2 cores; 'paper' has more spreads, three times the seeds and longer GD runs. */
 export const GAUSS_NEWTON_SCALES: Record<Scale, GaussNewtonScale> = {
-  quick: { spreads: [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001], seeds: 10, gaussNewtonIterations: 60, gdIterations: 20000, lmIterations: 100, dampingGdIterations: 100000 },
-  paper: { spreads: [1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005], seeds: 32, gaussNewtonIterations: 100, gdIterations: 100000, lmIterations: 200, dampingGdIterations: 500000 },
+  quick: { spreads: [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001], seeds: 10, gaussNewtonIterations: 60, gdIterations: 20000, lmIterations: 400, dampingGdIterations: 100000 },
+  paper: { spreads: [1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005], seeds: 32, gaussNewtonIterations: 100, gdIterations: 100000, lmIterations: 1000, dampingGdIterations: 500000 },
 };
 
 /** A loss at or below this fraction of its start counts as converged (rounding and the unreachable rest of the target lie below). */
