@@ -103,12 +103,14 @@ function outputWeights(value: unknown, drawn: Float64Array, init: Init): Float64
   if (typeof value === 'string') throw new NntkError('E_ARGUMENT', `outputWeights '${value}' is not known; ${hint}`);
   if (!isArrayLike(value)) throw invalid('E_ARGUMENT', 'outputWeights', "'uniform', 'signs' or an array of numbers", value, hint);
   if (value.length !== width) throw new NntkError('E_SHAPE', `outputWeights has ${value.length} values but the width is ${width}; ${hint}`);
-  const c = Float64Array.from(value as ArrayLike<number>);
+  // Each entry is checked before any conversion (a BigInt array would throw a TypeError in Float64Array.from).
   for (let i = 0; i < width; i++) {
-    if (typeof (value as ArrayLike<unknown>)[i] !== 'number' || !Number.isFinite(c[i])) {
-      throw new NntkError('E_ARGUMENT', `outputWeights[${i}] is ${String((value as ArrayLike<unknown>)[i])}, not a finite number; ${hint}`);
+    const v = (value as ArrayLike<unknown>)[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new NntkError('E_ARGUMENT', `outputWeights[${i}] is ${String(v)}, not a finite number; ${hint}`);
     }
   }
+  const c = Float64Array.from(value as ArrayLike<number>);
   if (init === 'symmetric') {
     const half = width / 2;
     for (let i = 0; i < half; i++) {

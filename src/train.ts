@@ -76,7 +76,10 @@ export interface StepRecord {
   accuracy?: number;
   /** |coefficient error| on the data set's basis (least squares), when diagnostics ask for it. */
   components?: Float64Array;
-  /** |coefficient error| on the eigenvectors of the initial NTK Gram, largest eigenvalue first. */
+  /**
+   * |coefficient error| on the eigenvectors of the initial NTK Gram, largest eigenvalue first. Like `components`,
+   * NaN in the last record of a run that diverged (its residual is no longer finite).
+   */
   ntkModes?: Float64Array;
 }
 

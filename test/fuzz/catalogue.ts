@@ -68,7 +68,7 @@ function capSweepSizes(node: Node, key?: string): Node {
 
 /** The sweeps' store: one file per child process, in the OS scratch directory. */
 const SWEEP_DB = V("`${process.env.TMPDIR || '/tmp'}/nntk-fuzz-sweep-${process.pid}.sqlite`", { t: 'any' });
-const SOLVERS = ['auto', 'dense', 'structured'] as const;
+const SOLVERS = ['auto', 'dense', 'structured', 'primal'] as const;
 const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
 
 function pair(rng: Rng, o: { maxWidth?: number; maxM?: number } = {}): { net: NetSpec; data: DataSpec } {
@@ -134,7 +134,7 @@ function trainOptions(rng: Rng, net: NetSpec, data: DataSpec): Node {
     iterations: num(second ? rng.int(0, 4) : rng.int(0, 20)),
     regularization: second && (fixed || rng.chance(0.6)) ? reg(rng) : undefined,
     damping,
-    solver: second ? opt(rng, ['auto', 'dense', 'structured'], 0.4) : undefined,
+    solver: second ? opt(rng, ['auto', 'dense', 'structured', 'primal'], 0.4) : undefined,
     spectrum: second ? opt(rng, ['none', 'inertia', 'extremal'], 0.4) : undefined,
     alpha: second ? maybe(rng, 0.2, () => num(rng.pick([1, 0.5, 2, 1e-3]))) : undefined,
     learningRate: second ? undefined : maybe(rng, 0.4, () => num(rng.pick([0.01, 0.1, 1, 4, 100]))),
@@ -510,7 +510,7 @@ export const CATALOGUE: Entry[] = [
     // non-finite loss that ended it, which is the documented report of a divergence.
     nonFiniteWhen: (result) =>
       (result as { stoppedBecause?: unknown } | undefined)?.stoppedBecause === 'diverged'
-        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio|stepNorm|maxNeuronUpdate|gradientNorm)|summary\.(finalCost|brief|full)|state\.(adamM|adamV)(\[\d+\])?)$/
+        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio|stepNorm|maxNeuronUpdate|gradientNorm|(components|ntkModes)\[\d+\])|summary\.(finalCost|brief|full)|state\.(adamM|adamV)(\[\d+\])?)$/
         : undefined,
   },
 
