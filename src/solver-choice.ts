@@ -27,8 +27,8 @@ export interface SolverChoice {
   solver: 'dense' | 'structured' | 'primal';
   denseCost: number;
   structuredCost: number;
-  /** Gauss-Newton only (Infinity for Newton, which the primal solver does not serve). */
-  primalCost: number;
+  /** Gauss-Newton only: absent for Newton, which the primal solver does not serve. */
+  primalCost?: number;
 }
 
 export function estimateCosts(P: number, M: number, width: number, spectrum: Spectrum) {
@@ -59,9 +59,10 @@ export function chooseSolver(P: number, M: number, width: number, spectrum: Spec
   if (typeof primalFits !== 'boolean') throw new NntkError('E_ARGUMENT', `expected a boolean for primalFits but received ${typeof primalFits}`);
   const costs = estimateCosts(P, M, width, spectrum);
   const { denseCost, structuredCost } = costs;
-  const primalCost = curvature === 'gauss-newton' ? costs.primalCost : Number.POSITIVE_INFINITY;
+  const gaussNewton = curvature === 'gauss-newton';
+  const { primalCost } = costs;
   let solver: SolverChoice['solver'];
-  if (curvature === 'gauss-newton' && P < M && primalFits && (spectrum === 'full' || primalCost <= structuredCost)) solver = 'primal';
+  if (gaussNewton && P < M && primalFits && (spectrum === 'full' || primalCost <= structuredCost)) solver = 'primal';
   else solver = spectrum === 'full' || (denseFits && denseCost <= structuredCost) ? 'dense' : 'structured';
-  return { solver, denseCost, structuredCost, primalCost };
+  return gaussNewton ? { solver, denseCost, structuredCost, primalCost } : { solver, denseCost, structuredCost };
 }

@@ -228,7 +228,7 @@ describe("choosing the primal solver ('auto') and its errors", () => {
     expect(chooseSolver(60, 40, 20, 'inertia', true, { curvature: 'gauss-newton' }).solver).not.toBe('primal');
     const costs = chooseSolver(16, 40, 4, 'inertia', true, { curvature: 'gauss-newton' });
     expect(costs.primalCost).toBeLessThan(costs.structuredCost);
-    expect(chooseSolver(16, 40, 4, 'inertia', true, { curvature: 'newton' }).primalCost).toBe(Number.POSITIVE_INFINITY);
+    expect(chooseSolver(16, 40, 4, 'inertia', true, { curvature: 'newton' }).primalCost).toBeUndefined();
     expectCode(() => chooseSolver(16, 40, 4, 'inertia', true, { curvature: 'hessian' as never }), 'E_ARGUMENT');
   });
 

@@ -510,7 +510,7 @@ export const CATALOGUE: Entry[] = [
     // non-finite loss that ended it, which is the documented report of a divergence.
     nonFiniteWhen: (result) =>
       (result as { stoppedBecause?: unknown } | undefined)?.stoppedBecause === 'diverged'
-        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio|stepNorm|maxNeuronUpdate|gradientNorm|(components|ntkModes)\[\d+\])|summary\.(finalCost|brief|full)|state\.(adamM|adamV)(\[\d+\])?)$/
+        ? /^result\.(history\[\d+\]\.(loss|costChange|gainRatio|stepNorm|maxNeuronUpdate|gradientNorm|(components|ntkModes)(\[\d+\])?)|summary\.(finalCost|brief|full)|state\.(adamM|adamV)(\[\d+\])?)$/
         : undefined,
   },
 
