@@ -4,7 +4,7 @@
  * (experiment b). Drawn from DIR/gauss-newton.json with the same line charts as the other figures.
  */
 import type { DampingRule, GaussNewtonResults } from '../experiments/gauss-newton-types.js';
-import { DASHED, type FigurePanel, type LinePoint, lineChart, SOLID, sequentialColours } from './figures.js';
+import { DASHED, type FigurePanel, type LinePoint, lineChart, SOLID, sequentialColours } from './line-chart.js';
 import { groupBy, trimmedBand } from './statistics.js';
 
 export const RULE_LABELS: Record<DampingRule, string> = {
