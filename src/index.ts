@@ -99,6 +99,20 @@ export {
   type PowerLawOptions,
 } from './fitting/index.js';
 export { setThreads, getThreads } from './threads.js';
+export {
+  trainingRunFromJSON,
+  trainingRunToJSON,
+  toNpy,
+  fromNpy,
+  netToNpy,
+  netFromNpy,
+  type JsonNumber,
+  type NetNpy,
+  type NetNpyManifest,
+  type NpyArray,
+  type TrainingRunJSON,
+  type TwoLayerNetJSON,
+} from './serialize/index.js';
 export { runSweep, runPlannedSweep, planSweep } from './sweep/api.js';
 export type { SweepOptions, SweepResult } from './sweep/run-sweep.js';
 export type { SweepSpec, SweepBlock, JobSpec, ValueList } from './sweep/spec.js';

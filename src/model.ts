@@ -31,7 +31,9 @@ import {
   requireNumber,
   requireOneOf,
 } from './validate.js';
+import { decodeNet, encodeNet, type TwoLayerNetJSON } from './serialize/net-json.js';
 
+export type { TwoLayerNetJSON } from './serialize/net-json.js';
 export type { NetParameters, ParameterGroup } from './parameters.js';
 export { PARAMETER_GROUPS } from './parameters.js';
 
@@ -259,6 +261,26 @@ export class TwoLayerNet {
       c: copyOf(c),
       trainable,
     }, 'given', 'given');
+  }
+
+  /**
+   * A network saved by toJSON (after JSON.parse, or as the object itself): every setting and weight back bit
+   * for bit, origins included. Everything is checked: a wrong format tag, a version from a newer nntk
+   * (E_UNSUPPORTED), missing or unknown fields, wrong lengths (E_SHAPE) and non-finite weights (E_NONFINITE)
+   * are NntkErrors that say what to fix. The format: docs/formats.md.
+   */
+  static fromJSON(value: unknown): TwoLayerNet {
+    const { state: s, init, outputWeights: weights } = decodeNet(value);
+    return new TwoLayerNet(CONSTRUCT, s, init, weights);
+  }
+
+  /**
+   * The network as a plain JSON value { format: 'nntk.TwoLayerNet', version: 1, width, inputDim, beta,
+   * activation, outputScale, init, outputWeights, trainable, W, b, c } (docs/formats.md); JSON.stringify(net)
+   * calls it, and TwoLayerNet.fromJSON(JSON.parse(text)) gives the same network bit for bit.
+   */
+  toJSON(): TwoLayerNetJSON {
+    return encodeNet(state(this), this.init, this.outputWeights, this.trainable);
   }
 
   /** Copies of the parameters. */

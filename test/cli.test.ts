@@ -330,3 +330,84 @@ describe('nntk reproduce resumes after SIGKILL', () => {
     expect(strip(join(killed, 'trials.csv'))).toEqual(strip(join(clean, 'trials.csv')));
   }, 60000);
 });
+
+describe('nntk export: saved networks and runs as .npy', () => {
+  const dir = join(scratch, 'export');
+  const hex = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  const data = datasets.paperFigure1();
+  const net = TwoLayerNet.create({ width: 9, inputDim: 1, seed: 4, trainable: ['W', 'b'], outputScale: 2 });
+  const netFile = join(dir, 'net.json');
+  const runFile = join(dir, 'run.json');
+  const csv = join(dir, 'data.csv');
+  let trained: TwoLayerNet;
+  beforeAll(async () => {
+    const { mkdirSync } = await import('node:fs');
+    const { train, trainingRunToJSON } = await import('../src/index.js');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(netFile, JSON.stringify(net));
+    const run = await train(net, data, { method: 'gauss-newton', iterations: 3 });
+    trained = run.net;
+    writeFileSync(runFile, JSON.stringify(trainingRunToJSON(run)));
+    const rows = Array.from(data.y, (y, m) => `${data.x[m]},${y}`);
+    writeFileSync(csv, `x,y\n${rows.join('\n')}\n`);
+  });
+
+  it('--npy writes W, b, c and a manifest that load back bit for bit; a saved run exports its trained network', async () => {
+    const { fromNpy, netFromNpy } = await import('../src/index.js');
+    for (const [file, expected] of [[netFile, () => net], [runFile, () => trained]] as const) {
+      const out = join(dir, `npy-${file.endsWith('run.json') ? 'run' : 'net'}`);
+      const r = nntk(['export', file, '--npy', out, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { files: string[] }).files).toHaveLength(4);
+      const p = expected().parameters();
+      const W = fromNpy(readFileSync(join(out, 'W.npy')));
+      expect(W.shape).toEqual([9, 1]);
+      expect(hex(W.data)).toBe(hex(p.W));
+      expect(hex(fromNpy(readFileSync(join(out, 'c.npy'))).data)).toBe(hex(p.c));
+      const back = netFromNpy({
+        manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')),
+        W: readFileSync(join(out, 'W.npy')), b: readFileSync(join(out, 'b.npy')), c: readFileSync(join(out, 'c.npy')),
+      });
+      expect(hex(back.flatParameters())).toBe(hex(expected().flatParameters()));
+      expect(back).toMatchObject({ trainable: ['W', 'b'], outputScale: 2 });
+    }
+  });
+
+  it('--kernel ntk / nntk and --jacobian on a CSV file equal the library\'s matrices bit for bit', async () => {
+    const { fromNpy, ntkGramSync } = await import('../src/index.js');
+    const read = (name: string) => fromNpy(readFileSync(join(dir, name)));
+    const M = data.size;
+    expect(nntk(['export', netFile, '--kernel', 'ntk', '--data', csv, '--out', join(dir, 'K.npy'), '-q'])).toMatchObject({ status: 0, stderr: '' });
+    expect(read('K.npy').shape).toEqual([M, M]);
+    expect(hex(read('K.npy').data)).toBe(hex(ntkGramSync(net, data)));
+    expect(nntk(['export', netFile, '--kernel', 'nntk', '--gamma', '1e-3', '--data', csv, '--out', join(dir, 'N.npy')]).status).toBe(0);
+    expect(hex(read('N.npy').data)).toBe(hex(nntkGramSync(net, data, { regularization: { gamma: 1e-3 } })));
+    expect(nntk(['export', netFile, '--jacobian', '--data', csv, '--out', join(dir, 'J.npy')]).status).toBe(0);
+    expect(read('J.npy').shape).toEqual([M, net.trainableCount]);
+    expect(hex(read('J.npy').data)).toBe(hex(net.jacobian(data)));
+  });
+
+  it.each([
+    [['export', 'net.json'], 2, '--npy DIR'],
+    [['export', 'NET', '--npy', 'd', '--jacobian'], 2, 'not --npy and --jacobian'],
+    [['export', 'NET', '--kernel', 'ntk', '--out', 'k.npy'], 2, '--data FILE'],
+    [['export', 'NET', '--jacobian', '--data', 'CSV'], 2, '--out FILE.npy'],
+    [['export', 'NET', '--kernel', 'nntk', '--data', 'CSV', '--out', 'k.npy'], 2, '--gamma'],
+    [['export', 'NET', '--kernel', 'ntk', '--gamma', '1', '--data', 'CSV', '--out', 'k.npy'], 2, '--gamma applies to --kernel nntk'],
+    [['export', 'NET', '--kernel', 'gram'], 2, '--kernel'],
+    [['export', 'NET', '--kernel', 'nntk', '--gamma', '-1'], 2, '--gamma'],
+    [['export', 'NET', '--npy', 'd', '--data', 'CSV'], 2, '--data applies'],
+    [['export'], 2, 'saved'],
+    [['export', 'missing.json', '--npy', 'd'], 1, 'cannot read the saved network'],
+    [['export', 'CSV', '--npy', 'd'], 1, 'cannot read the saved network'],
+    [['export', 'BAD', '--npy', 'd'], 1, 'E_SHAPE'],
+    [['export', 'NET', '--jacobian', '--data', 'missing.csv', '--out', 'j.npy'], 1, 'missing.csv'],
+  ])('%j exits %i naming %s', (args, status, text) => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...JSON.parse(JSON.stringify(net)), b: [1, 2] }));
+    const real = args.map((a) => (a === 'NET' ? netFile : a === 'CSV' ? csv : a === 'BAD' ? bad : a === 'd' ? join(dir, 'unused') : a));
+    const r = nntk(real);
+    expect(r.status, r.stderr).toBe(status);
+    expect(r.stderr).toContain(text);
+  });
+});

@@ -11,6 +11,7 @@ import { CURVATURE_CHOICES, FIGURES, type FigureName, LIMITS, SCALES } from '../
 import { packageVersion } from '../about.js';
 import { nonNegativeInteger, numberList, positiveInteger } from './options.js';
 import type { ReproduceOptions } from './reproduce.js';
+import { registerExportCommand } from './export.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerStoreCommands } from './sweep-store.js';
@@ -122,6 +123,7 @@ function program(): Command {
         store.close();
       }
     });
+  registerExportCommand(cli);
   const sweep = registerSweepCommands(cli);
   registerStoreCommands(sweep);
   registerQueueCommands(cli, sweep);

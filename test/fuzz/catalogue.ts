@@ -483,6 +483,8 @@ export const CATALOGUE: Entry[] = [
       return [num(w * 3), num(rng.int(1, 200)), num(w), str(rng.pick(SPECTRA), SPECTRA), bool(rng.chance(0.5))];
     },
     call: (a) => `chooseSolver(${a.join(', ')})`,
+    // Documented: primalCost is Infinity for Newton's curvature, which the primal solver does not serve (solver-choice.ts).
+    nonFinite: /^result\.primalCost$/,
   },
   {
     name: 'estimateCosts',
@@ -661,6 +663,131 @@ export const CATALOGUE: Entry[] = [
     }),
   ),
   { name: 'sweepSchema', uses: ['sweepSchema'], weight: 0.2, build: () => [], call: (a) => `sweepSchema(${a.join(', ')})` },
+
+  // ------------------------------------------------------------------ saving and loading (src/serialize/, docs/formats.md)
+  method('toJSON', 1, () => []),
+  {
+    name: 'TwoLayerNet.fromJSON',
+    uses: ['TwoLayerNet'],
+    weight: 3,
+    build: (rng) => {
+      // A valid saved network written out field by field, so that mutations reach every field and entry.
+      const width = rng.int(1, 6);
+      const inputDim = rng.int(1, 3);
+      const numbers = (n: number) => A(Array.from({ length: n }, (_, k) => (k === 1 && rng.chance(0.2) ? str('-0') : num(Number(Math.sin(3 * k + 1).toFixed(6))))));
+      const trainable = rng.pick([['W', 'b', 'c'], ['W', 'b'], ['c'], ['b', 'c']]);
+      return [
+        O({
+          format: str('nntk.TwoLayerNet', ['nntk.TwoLayerNet', 'nntk.TrainingRun']),
+          version: num(1),
+          width: num(width),
+          inputDim: num(inputDim),
+          beta: num(rng.pick([0, 0.5, 0.52, 1])),
+          activation: str(rng.pick(ACTIVATION_NAMES), ACTIVATION_NAMES),
+          outputScale: num(rng.pick([1, -2.5, 1e-3])),
+          init: str(rng.pick(['paper', 'symmetric', 'given']), ['paper', 'symmetric', 'given']),
+          outputWeights: str(rng.pick(['uniform', 'signs', 'given']), ['uniform', 'signs', 'given']),
+          trainable: A(trainable.map((g) => str(g, ['W', 'b', 'c']))),
+          W: numbers(width * inputDim),
+          b: numbers(width),
+          c: numbers(width),
+        }),
+      ];
+    },
+    call: ([o]) => `TwoLayerNet.fromJSON(${o})`,
+  },
+  {
+    name: 'trainingRunToJSON',
+    uses: ['trainingRunToJSON', 'train'],
+    weight: 1.5,
+    build: (rng) => {
+      const { net, data } = pair(rng, { maxWidth: 16, maxM: 16 });
+      const m = rng.pick(['newton', 'gauss-newton', 'gd', 'adam']);
+      const diagnostics = rng.chance(0.3) ? ', diagnostics: { ntkModes: true }' : '';
+      const code = (n: Node) => (n.k === 'v' ? n.code : 'undefined');
+      return [V(`await train(${code(net.node)}, ${code(data.node)}, { method: '${m}', iterations: ${rng.int(0, 3)}${diagnostics} })`, { t: 'any' })];
+    },
+    call: ([run]) => `trainingRunToJSON(${run})`,
+  },
+  {
+    name: 'trainingRunFromJSON',
+    uses: ['trainingRunFromJSON', 'trainingRunToJSON', 'train'],
+    weight: 2,
+    build: (rng) => {
+      const { net, data } = pair(rng, { maxWidth: 16, maxM: 16 });
+      const m = rng.pick(['newton', 'gauss-newton', 'gd', 'adam']);
+      const code = (n: Node) => (n.k === 'v' ? n.code : 'undefined');
+      const saved = `JSON.parse(JSON.stringify(trainingRunToJSON(await train(${code(net.node)}, ${code(data.node)}, { method: '${m}', iterations: ${rng.int(0, 3)} }))))`;
+      // Field by field (each the same deterministic run), so that mutations replace one part at a time.
+      const part = (key: string) => V(`${saved}.${key}`, { t: 'any' });
+      return [
+        O({
+          format: str('nntk.TrainingRun', ['nntk.TrainingRun', 'nntk.TwoLayerNet']),
+          version: num(1),
+          net: part('net'),
+          history: part('history'),
+          stoppedBecause: part('stoppedBecause'),
+          summary: part('summary'),
+          state: part('state'),
+          method: str(m, ['newton', 'gauss-newton', 'gd', 'adam']),
+          solver: part('solver'),
+        }),
+      ];
+    },
+    call: ([o]) => `trainingRunFromJSON(${o})`,
+    // A saved run's records and summary hold what the run had, NaN included when the saved value says "NaN".
+    nonFinite: /^result\.(history\[\d+\]\..*|summary\..*|state\.(seconds|lambda|nu|adamM|adamV)(\[\d+\])?|ntkEigenvalues(\[\d+\])?)$/,
+  },
+  {
+    name: 'toNpy',
+    uses: ['toNpy'],
+    weight: 1.5,
+    build: (rng) => {
+      const shape = rng.pick([[], [5], [2, 3], [3, 1, 2], [0, 4]]);
+      const n = shape.reduce((p, d) => p * d, 1);
+      return [wave(rng, n), A(shape.map((d) => num(d)))];
+    },
+    call: (a) => `toNpy(${a.join(', ')})`,
+  },
+  {
+    name: 'fromNpy',
+    uses: ['fromNpy', 'toNpy'],
+    weight: 2,
+    build: (rng) => {
+      const shape = rng.pick([[], [4], [2, 3]]);
+      const n = shape.reduce((p, d) => p * d, 1);
+      const bytes = `toNpy(${waveCode(rng, n)}, [${shape.join(', ')}])`;
+      // Now and then a damaged file: a byte of the magic, version, header or data changed, or the file cut short.
+      const damage = rng.pick(['none', 'none', 'byte', 'cut']);
+      if (damage === 'byte') {
+        const at = rng.int(0, 127 + 8 * n);
+        return [V(`((b) => { b[Math.min(${at}, b.length - 1)] = ${rng.int(0, 255)}; return b; })(${bytes})`, { t: 'any' })];
+      }
+      if (damage === 'cut') return [V(`${bytes}.subarray(0, ${rng.int(0, 127 + 8 * n)})`, { t: 'any' })];
+      return [V(bytes, { t: 'any' })];
+    },
+    call: ([b]) => `fromNpy(${b})`,
+    // The data are whatever the file holds: a damaged byte can make any value, NaN and Infinity included.
+    nonFinite: /^result\.data(\[\d+\])?$/,
+  },
+  {
+    name: 'netToNpy',
+    uses: ['netToNpy', 'TwoLayerNet'],
+    weight: 1,
+    build: (rng) => [validNet(rng).node],
+    call: ([net]) => `netToNpy(${net})`,
+  },
+  {
+    name: 'netFromNpy',
+    uses: ['netFromNpy', 'netToNpy', 'TwoLayerNet'],
+    weight: 1.5,
+    build: (rng) => {
+      const net = validNet(rng).node;
+      const files = `netToNpy(${net.k === 'v' ? net.code : 'undefined'})`;
+      return [O({ manifest: V(`JSON.parse(JSON.stringify(${files}.manifest))`, { t: 'any' }), W: V(`${files}.W`, { t: 'any' }), b: V(`${files}.b`, { t: 'any' }), c: V(`${files}.c`, { t: 'any' }) })];
+    },
+    call: ([o]) => `netFromNpy(${o})`,
+  },
 
   // ------------------------------------------------------------------ threads and errors
   {
