@@ -483,8 +483,6 @@ export const CATALOGUE: Entry[] = [
       return [num(w * 3), num(rng.int(1, 200)), num(w), str(rng.pick(SPECTRA), SPECTRA), bool(rng.chance(0.5))];
     },
     call: (a) => `chooseSolver(${a.join(', ')})`,
-    // Documented: primalCost is Infinity for Newton's curvature, which the primal solver does not serve (solver-choice.ts).
-    nonFinite: /^result\.primalCost$/,
   },
   {
     name: 'estimateCosts',
