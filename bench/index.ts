@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runDenseStepBench } from './dense-step.js';
+import { runEventLoopBench } from './event-loop.js';
 import { runFigure3SolveBench } from './figure3-solve.js';
 import { runFiguresBench } from './figures.js';
 import { runFirstOrderBench } from './first-order.js';
@@ -38,6 +39,7 @@ const SECTIONS: [string, string, () => unknown][] = [
   ['figures', "Figures 1-2 at the paper's scale (nntk reproduce)", () => runFiguresBench(log)],
   ['sweep', 'Sweeps: runner and store overhead, throughput, workers', () => runSweepBench(log)],
   ['queue', 'Sweeps over Redis (BullMQ)', () => runQueueBench(log)],
+  ['event-loop', 'Many runs in one process: readFile delay with train calls in flight, per-call overhead', () => runEventLoopBench(log)],
 ];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some(([n]) => n === name));

@@ -211,6 +211,11 @@ export interface Addon {
   oneStepGrid(net: NativeNet, data: NativeData, curvature: CurvatureName, lambdas: Float64Array, targets: Float64Array): Promise<NativeOneStepGrid>;
   setThreads(n: number): void;
   getThreads(): number;
+  /**
+   * Where async calls run from now on: 'thread' (each on a thread of its own, the default) or 'pool'
+   * (libuv's thread pool, as before issue 12). For bench/event-loop.ts only (native/addon/long_call.hpp).
+   */
+  setCallPlacement(placement: 'thread' | 'pool'): void;
   dgemmRate(n: number, repeats: number): number;
   dsyrkRate(n: number, k: number, repeats: number): number;
   tanhRate(n: number, passes: number, repeats: number): number;

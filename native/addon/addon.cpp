@@ -22,6 +22,7 @@
 #include "core/primal_gauss_newton.hpp"
 #include "core/model.hpp"
 #include "core/random.hpp"
+#include "long_call.hpp"
 #include "promise_worker.hpp"
 
 namespace nntk::glue {
@@ -125,7 +126,8 @@ Napi::Value CurvatureMatrix(const Napi::CallbackInfo& info) {
 }
 
 // A computation on (network, data, request). The sync entry point runs it on zero-copy views of the
-// JavaScript arrays while JavaScript waits; the async one copies them on this thread and runs on the pool.
+// JavaScript arrays while JavaScript waits; the async one copies them on this thread and runs as a long
+// call (long_call.hpp).
 template <auto Compute, auto ToJs>
 Napi::Value runSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -176,6 +178,17 @@ Napi::Value GetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(configuredThreads()));
 }
 
+// setCallPlacement('thread' | 'pool'): where async calls run from now on (long_call.hpp); for
+// bench/event-loop.ts, which compares the two in one process. Not part of the public API.
+Napi::Value SetCallPlacement(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    if (name != "thread" && name != "pool") fail(ErrorCode::Argument, "the call placement must be 'thread' or 'pool'");
+    setCallPlacement(name == "thread" ? CallPlacement::OwnThread : CallPlacement::LibuvPool);
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value DgemmRate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const std::size_t n = sizeArgument(info[0], "n", 8192);
@@ -224,6 +237,7 @@ Napi::Object registerAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("curvatureSpectrum", Napi::Function::New(env, runAsync<extremalSpectrum, spectrumToJs>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("setCallPlacement", Napi::Function::New(env, SetCallPlacement));
   exports.Set("dgemmRate", Napi::Function::New(env, DgemmRate));
   exports.Set("dsyrkRate", Napi::Function::New(env, DsyrkRate));
   exports.Set("tanhRate", Napi::Function::New(env, TanhRate));

@@ -167,7 +167,7 @@ Napi::Value NntkGramLimitSync(const Napi::CallbackInfo& info) {
 }
 
 // ntkGramLimit(x, M, d, activation name[, method]) -> Promise of B*: x is copied here, the computation runs
-// on the thread pool while JavaScript goes on.
+// on a thread of its own (long_call.hpp) while JavaScript goes on.
 Napi::Value NtkGramLimit(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const LimitArguments a = limitArguments(info, true);

@@ -78,7 +78,7 @@ Napi::Value OneStepGridSync(const Napi::CallbackInfo& info) {
   });
 }
 
-// oneStepGrid(...): copies the inputs here, computes on libuv's pool, resolves a Promise.
+// oneStepGrid(...): copies the inputs here, computes on a thread of its own (long_call.hpp), resolves a Promise.
 Napi::Value OneStepGridAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto net = std::make_shared<const OwnedNet>(ownNet(info[0]));

@@ -1,8 +1,8 @@
-// train(net, data, options, state, onRecord) -> { promise, cancel }: runs the loop on libuv's pool,
-// sends every record to onRecord on the JavaScript thread, and resolves with the final parameters,
-// state, termination (by name), summary and, for a numerical failure, the error. cancel() (wired to an
-// AbortSignal in TypeScript) stops the loop between iterations or between the tries of one. Enums
-// (method, damping, solver, spectrum, termination) cross by name (native/core/names.hpp).
+// train(net, data, options, state, onRecord) -> { promise, cancel }: runs the loop on a thread of its own
+// (long_call.hpp), sends every record to onRecord on the JavaScript thread, and resolves with the final
+// parameters, state, termination (by name), summary and, for a numerical failure, the error. cancel()
+// (wired to an AbortSignal in TypeScript) stops the loop between iterations or between the tries of one.
+// Enums (method, damping, solver, spectrum, termination) cross by name (native/core/names.hpp).
 //
 // Records travel in batches: the JavaScript thread is woken at most once per kWakeInterval and takes
 // every pending record at once (docs/notes/training-records.md explains why and what it saves).
@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "convert.hpp"
+#include "long_call.hpp"
 #include "core/failure.hpp"
 #include "core/training.hpp"
 
@@ -174,92 +175,65 @@ Napi::Object summaryToJs(Napi::Env env, const RunSummary& s) {
 
 constexpr std::chrono::milliseconds kWakeInterval{1};
 
-class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
+// The training loop as a long call (long_call.hpp): the loop runs on the call's thread; records, results
+// and the callback's errors are handled on the JavaScript thread.
+class TrainWorker final : public LongCall {
  public:
-  TrainWorker(Napi::Env env, Napi::Function onRecord, OwnedNet net, OwnedData data, TrainOptions options, TrainState state,
-              std::shared_ptr<std::atomic<bool>> cancelled)
-      : Napi::AsyncProgressQueueWorker<TrainRecord>(env, "nntk-train"), deferred_(Napi::Promise::Deferred::New(env)),
-        onRecord_(Napi::Persistent(onRecord)), net_(std::move(net)), data_(std::move(data)),
-        options_(std::move(options)), state_(std::move(state)), cancelled_(std::move(cancelled)),
-        // A worker thread terminated mid-run (a sweep's job timeout) tears its environment down: stop the
-        // loop at its next iteration instead of training on for nobody. The hook holds only the flag.
-        teardown_(env.AddCleanupHook(std::function<void()>([flag = cancelled_]() { flag->store(true); }))) {}
+  TrainWorker(Napi::Env env, Napi::Function onRecord, OwnedNet net, OwnedData data, TrainOptions options, TrainState state)
+      : LongCall(env), onRecord_(Napi::Persistent(onRecord)), net_(std::move(net)), data_(std::move(data)),
+        options_(std::move(options)), state_(std::move(state)) {}
 
-  Napi::Promise promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
+ private:
+  // On the call's thread. A worker thread terminated mid-run (a sweep's job timeout) tears its environment
+  // down: the teardown hook sets cancellation(), and the loop stops at its next iteration instead of
+  // training on for nobody.
+  void run() override {
     auto lastWake = std::chrono::steady_clock::now() - kWakeInterval;
-    const auto emit = [this, &progress, &lastWake](TrainRecord&& r) {
+    const auto emit = [this, &lastWake](TrainRecord&& r) {
       std::lock_guard<std::mutex> lock(mutex_);
       pending_.push_back(std::move(r));
       const auto now = std::chrono::steady_clock::now();
       if (!woken_ && now - lastWake >= kWakeInterval) {
         woken_ = true;
         lastWake = now;
-        progress.Signal();
+        wakeJavaScript();
       }
     };
-    try {
-      result_ = trainNetwork(net_, data_.view(), options_, state_, emit, *cancelled_);
-    } catch (...) {
-      failure_ = describeCurrentException();
-    }
+    result_ = trainNetwork(net_, data_.view(), options_, state_, emit, *cancellation());
   }
 
-  void OnProgress(const TrainRecord*, std::size_t) override { deliverPending(); }
+  void wake(Napi::Env env) override { deliverPending(env); }
 
   // Hands every pending record to onRecord, in order.
-  void deliverPending() {
+  void deliverPending(Napi::Env env) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       std::swap(pending_, delivering_);  // the loop keeps appending to the (emptied) other list
       woken_ = false;
     }
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
     for (const TrainRecord& record : delivering_) {
       if (!callbackError_.IsEmpty()) break;
       try {
         onRecord_.Call({recordToJs(env, record)});
       } catch (const Napi::Error& e) {
         callbackError_ = Napi::Persistent(e.Value());  // stop the loop and reject with the callback's error
-        cancelled_->store(true);
+        cancellation()->store(true);
       }
     }
     delivering_.clear();
   }
 
-  // Completion runs on the JavaScript thread; no exception may leave it, and while the environment is
-  // being torn down every call into JavaScript throws: then there is nobody left to tell.
-  void OnOK() override {
+  void settle(Napi::Env env) override {
     try {
-      teardown_.Remove(Env());
-      settle();
+      deliverPending(env);  // whatever came after the last wake-up
     } catch (...) {
-      try {
-        const FailureText f = describeCurrentException();
-        deferred_.Reject(makeError(Env(), f.code, f.message).Value());
-      } catch (...) {
-      }
+      // a record that could not be converted: the run's own result (or failure) still settles the promise
     }
+    if (!callbackError_.IsEmpty()) return deferred().Reject(callbackError_.Value());
+    LongCall::settle(env);
   }
 
-  void OnError(const Napi::Error& e) override {
-    try {
-      teardown_.Remove(Env());
-      deferred_.Reject(e.Value());
-    } catch (...) {
-    }
-  }
-
- private:
-  void settle() {
-    deliverPending();  // whatever came after the last wake-up
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (!callbackError_.IsEmpty()) return deferred_.Reject(callbackError_.Value());
-    if (!result_) return deferred_.Reject(makeError(env, failure_.code, failure_.message).Value());
+  Napi::Value resultToJs(Napi::Env env) override {
     auto out = Napi::Object::New(env);
     out.Set("W", toFloat64Array(env, net_.W));
     out.Set("b", toFloat64Array(env, net_.b));
@@ -283,23 +257,24 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainRecord> {
       state.Set("adamV", toFloat64Array(env, result_->state.adamV));
     }
     out.Set("state", state);
-    deferred_.Resolve(out);
+    return out;
   }
 
-  Napi::Promise::Deferred deferred_;
+  void releaseJavaScript() override {
+    onRecord_.Reset();
+    callbackError_.Reset();
+  }
+
   Napi::FunctionReference onRecord_;
   OwnedNet net_;
   OwnedData data_;
   TrainOptions options_;
   TrainState state_;
-  std::shared_ptr<std::atomic<bool>> cancelled_;
   std::mutex mutex_;                                   // guards pending_ and woken_
   std::vector<TrainRecord> pending_, delivering_;
   bool woken_ = false;                                 // a wake-up is on its way to the JavaScript thread
   std::optional<TrainResult> result_;
-  Napi::ObjectReference callbackError_;
-  Napi::Env::CleanupHook<std::function<void()>> teardown_;
-  FailureText failure_;
+  Napi::ObjectReference callbackError_;                // JavaScript thread only
 };
 
 Napi::Value Train(const Napi::CallbackInfo& info) {
@@ -310,16 +285,14 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
     TrainOptions options = readOptions(info[2], data.size);
     TrainState state = readState(info[3], options, net.view().parameterCount());  // P', the trainable parameters
     if (!info[4].IsFunction()) throw makeError(env, "E_ARGUMENT", "train needs a record callback");
-    auto cancelled = std::make_shared<std::atomic<bool>>(false);
-    auto* worker = new TrainWorker(env, info[4].As<Napi::Function>(), std::move(net), std::move(data), std::move(options),
-                                   std::move(state), cancelled);  // freed by N-API when done
+    auto worker = std::make_shared<TrainWorker>(env, info[4].As<Napi::Function>(), std::move(net), std::move(data),
+                                                std::move(options), std::move(state));
     auto out = Napi::Object::New(env);
-    out.Set("promise", worker->promise());
-    out.Set("cancel", Napi::Function::New(env, [cancelled](const Napi::CallbackInfo& i) {
+    out.Set("cancel", Napi::Function::New(env, [cancelled = worker->cancellation()](const Napi::CallbackInfo& i) {
               cancelled->store(true);
               return i.Env().Undefined();
             }));
-    worker->Queue();
+    out.Set("promise", LongCall::start(env, std::move(worker)));
     return out;
   });
 }
