@@ -202,9 +202,9 @@ class TrainWorker final : public LongCall {
     result_ = trainNetwork(net_, data_.view(), options_, state_, emit, *cancellation());
   }
 
-  void wake(Napi::Env env) override { deliverPending(env); }
-
-  // Hands every pending record to onRecord, in order.
+  // Hands every pending record to onRecord, in order. The callback is called through the C API: when it
+  // throws, the loop stops and the promise rejects with what it threw; when it ends its thread
+  // (process.exit() in a worker), nothing more is asked of JavaScript.
   void deliverPending(Napi::Env env) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -212,25 +212,39 @@ class TrainWorker final : public LongCall {
       woken_ = false;
     }
     for (const TrainRecord& record : delivering_) {
-      if (!callbackError_.IsEmpty()) break;
-      try {
-        onRecord_.Call({recordToJs(env, record)});
-      } catch (const Napi::Error& e) {
-        callbackError_ = Napi::Persistent(e.Value());  // stop the loop and reject with the callback's error
-        cancellation()->store(true);
-      }
+      if (callbackThrew_) break;
+      napi_value arg = recordToJs(env, record), ignored = nullptr;
+      if (napi_call_function(env, env.Undefined(), onRecord_.Value(), 1, &arg, &ignored) == napi_ok) continue;
+      callbackThrew_ = true;
+      cancellation()->store(true);
+      keepThrownValue(env);
     }
     delivering_.clear();
   }
 
+  // The callback's exception, boxed in { value } so that a thrown primitive can be kept too. A thread
+  // being terminated has no exception to hand over (or no way to box it): callbackError_ stays empty.
+  void keepThrownValue(Napi::Env env) {
+    napi_value thrown = nullptr, box = nullptr;
+    if (napi_get_and_clear_last_exception(env, &thrown) != napi_ok || thrown == nullptr) return;
+    if (napi_create_object(env, &box) != napi_ok || napi_set_named_property(env, box, "value", thrown) != napi_ok) return;
+    callbackError_ = Napi::Persistent(Napi::Object(env, box));
+  }
+
+  void wake(Napi::Env env) override {
+    if (!callbackThrew_) deliverPending(env);
+  }
+
   void settle(Napi::Env env) override {
-    try {
-      deliverPending(env);  // whatever came after the last wake-up
-    } catch (...) {
-      // a record that could not be converted: the run's own result (or failure) still settles the promise
+    if (!callbackThrew_) {
+      try {
+        deliverPending(env);  // whatever came after the last wake-up
+      } catch (...) {
+        // a record that could not be converted: the run's own result (or failure) still settles the promise
+      }
     }
-    if (!callbackError_.IsEmpty()) return deferred().Reject(callbackError_.Value());
-    LongCall::settle(env);
+    if (!callbackThrew_) return LongCall::settle(env);
+    if (!callbackError_.IsEmpty()) deferred().Reject(callbackError_.Value().Get("value"));
   }
 
   Napi::Value resultToJs(Napi::Env env) override {
@@ -274,7 +288,8 @@ class TrainWorker final : public LongCall {
   std::vector<TrainRecord> pending_, delivering_;
   bool woken_ = false;                                 // a wake-up is on its way to the JavaScript thread
   std::optional<TrainResult> result_;
-  Napi::ObjectReference callbackError_;                // JavaScript thread only
+  bool callbackThrew_ = false;                         // JavaScript thread only, as is callbackError_
+  Napi::ObjectReference callbackError_;
 };
 
 Napi::Value Train(const Napi::CallbackInfo& info) {
