@@ -1,15 +1,13 @@
 #include "long_call.hpp"
 
 #include <dlfcn.h>
-#include <pthread.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <list>
-#include <system_error>
-#include <thread>
 
 #include "args.hpp"
+#include "call_threads.hpp"
 
 namespace nntk::glue {
 namespace {
@@ -122,23 +120,16 @@ struct LongCall::Callbacks {
     napi_remove_env_cleanup_hook(env, teardown, &call);
   }
 
-  // A detached std::thread, counted in flights() until the call has finished with it.
+  // A thread of its own (call_threads.hpp), counted in flights() until the call has finished with it.
   static bool launchOnThread(const std::shared_ptr<LongCall>& call) {
     const Flights::Ticket ticket = flights().enter(call->cancelled_);
-    try {
-      std::thread([call = call, ticket]() mutable {
-#ifdef __linux__
-        pthread_setname_np(pthread_self(), "nntk-call");
-#endif
-        call->execute();
-        call.reset();  // the call may be freed here, before the atexit handler is told it has ended
-        flights().leave(ticket);
-      }).detach();
-      return true;
-    } catch (const std::system_error&) {  // no thread to be had: the caller falls back to the pool
+    const bool started = runOnCallThread([call = call, ticket]() mutable {
+      call->execute();
+      call.reset();  // the call may be freed here, before the atexit handler is told it has ended
       flights().leave(ticket);
-      return false;
-    }
+    });
+    if (!started) flights().leave(ticket);  // no thread to be had: the caller falls back to the pool
+    return started;
   }
 
   // Work on libuv's pool: the placement of benchmarks' comparisons, and the fallback.

@@ -3,9 +3,10 @@
 //
 // Why not libuv's thread pool: the pool has 4 threads (UV_THREADPOOL_SIZE), shared with fs, dns and
 // zlib, so 4 long calls in flight would hold every thread and a readFile would wait for one of them to end.
-// Each call here runs on a std::thread started for it; its result, and any progress in between, reaches
-// JavaScript through a thread-safe function (napi_threadsafe_function), which also keeps the event loop
-// alive while the call is in flight. A thread that cannot be started falls back to the pool.
+// Each call here runs on a thread of its own (call_threads.hpp: an idle one, or one started for it); its
+// result, and any progress in between, reaches JavaScript through a thread-safe function
+// (napi_threadsafe_function), which also keeps the event loop alive while the call is in flight. A call
+// for which no thread can be started falls back to the pool.
 //
 // The two halves of a call, and what each may touch:
 //   run()               on the call's thread: the computation, on data the call owns (copied on the
