@@ -38,12 +38,16 @@ async function readFileDelay(k: number): Promise<number> {
   return longest;
 }
 
-/** Microseconds per call of a tiny async ntkGram (width 2, 2 points), awaited one after another. */
+/** Microseconds per call of a tiny async ntkGram (width 2, 2 points) awaited one after another: best of 3 rounds. */
 async function tinyCallMicros(tiny: Dataset, small: TwoLayerNet): Promise<number> {
   for (let k = 0; k < 200; k++) await ntkGram(small, tiny);
-  const t0 = performance.now();
-  for (let k = 0; k < TINY_CALLS; k++) await ntkGram(small, tiny);
-  return ((performance.now() - t0) * 1000) / TINY_CALLS;
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    for (let k = 0; k < TINY_CALLS; k++) await ntkGram(small, tiny);
+    best = Math.min(best, ((performance.now() - t0) * 1000) / TINY_CALLS);
+  }
+  return best;
 }
 
 export async function runEventLoopBench(log: (line: string) => void) {
@@ -62,9 +66,11 @@ export async function runEventLoopBench(log: (line: string) => void) {
       for (const k of CALLS) results[placement].readFileMs[k] = await readFileDelay(k);
       results[placement].tinyCallMicros = await tinyCallMicros(tiny, small);
     }
-    const t0 = performance.now();
-    for (let k = 0; k < TINY_CALLS; k++) ntkGramSync(small, tiny);
-    syncMicros = ((performance.now() - t0) * 1000) / TINY_CALLS;
+    for (let round = 0; round < 3; round++) {
+      const t0 = performance.now();
+      for (let k = 0; k < TINY_CALLS; k++) ntkGramSync(small, tiny);
+      syncMicros = Math.min(syncMicros, ((performance.now() - t0) * 1000) / TINY_CALLS);
+    }
   } finally {
     native().setCallPlacement('thread');
     setThreads(threads);
@@ -77,8 +83,8 @@ export async function runEventLoopBench(log: (line: string) => void) {
     const now = thread.readFileMs[k]!, before = pool.readFileMs[k]!;
     log(`| ${k} | ${now.toFixed(1)} ms | ${before.toFixed(1)} ms | ${(before / now).toFixed(0)}x |`);
   }
-  log(`tiny async ntkGram (width 2, M = 2), ${TINY_CALLS} in a row: own thread ${thread.tinyCallMicros.toFixed(1)} us, ` +
-    `libuv pool ${pool.tinyCallMicros.toFixed(1)} us per call (+${(thread.tinyCallMicros - pool.tinyCallMicros).toFixed(1)} us); ` +
+  log(`tiny async ntkGram (width 2, M = 2), ${TINY_CALLS} in a row, best of 3: own thread ${thread.tinyCallMicros.toFixed(1)} us, ` +
+    `libuv pool ${pool.tinyCallMicros.toFixed(1)} us per call (${thread.tinyCallMicros >= pool.tinyCallMicros ? '+' : ''}${(thread.tinyCallMicros - pool.tinyCallMicros).toFixed(1)} us); ` +
     `ntkGramSync ${syncMicros.toFixed(1)} us`);
   return { ...results, syncMicros, trainSeconds: TRAIN_SECONDS };
 }
