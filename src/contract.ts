@@ -29,6 +29,8 @@ export const FACTORIZATIONS = [
   'gauss-newton-kernel-cholesky',
 ] as const;
 export type FactorizationName = (typeof FACTORIZATIONS)[number];
+/** An array input: a Float64Array (read in place) or an array of numbers (copied). */
+export type Numbers = Float64Array | readonly number[];
 export const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
 /** The damping rules (native/core/damping/: one file per rule, one row each in damping_rule.hpp's table). */
 export const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;

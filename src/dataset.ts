@@ -1,7 +1,7 @@
 /** Training data: M points x_m in R^d (rows, row-major) with scalar targets y_m (docs/MATH.md section 1). */
 import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
-import { MAX_DATA_VALUES } from './contract.js';
+import { MAX_DATA_VALUES, type Numbers } from './contract.js';
 import { normalDraw, seededRandom } from './seeded-random.js';
 import { copyOf, float64Values, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
 
@@ -14,12 +14,12 @@ export interface Basis {
 
 export interface DatasetInit {
   /**
-   * Rows of inputDim numbers (an array of arrays), or all rows concatenated as a Float64Array, an array of
-   * numbers or another numeric typed array (then inputDim says how to cut them). Copied.
+   * Rows of inputDim numbers (an array of arrays), or all rows concatenated as a Float64Array or an array of
+   * numbers (then inputDim says how to cut them). Copied.
    */
-  readonly x: ArrayLike<number> | readonly (readonly number[])[];
-  /** One target per point (a Float64Array, an array of numbers or another numeric typed array). Copied. */
-  readonly y: ArrayLike<number>;
+  readonly x: Numbers | readonly (readonly number[])[];
+  /** One target per point (a Float64Array or an array of numbers). Copied. */
+  readonly y: Numbers;
   /** The input dimension when x is concatenated rows. Default 1 (or the length of x[0] for an array of rows). */
   readonly inputDim?: number;
   /** The target's basis (e.g. its frequency components) for train()'s component diagnostics. Default: none. */
@@ -100,7 +100,7 @@ function requireStorable(count: number, name: string): void {
   }
 }
 
-/** A private copy of an array input (float64Values: a Float64Array, an array of numbers, a numeric typed array). */
+/** A private copy of an array input (float64Values: a Float64Array or an array of numbers). */
 function toFloat64(value: unknown, name: string): Float64Array {
   const values = float64Values(value, name);
   return values === value ? copyOf(values) : values;

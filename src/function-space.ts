@@ -2,6 +2,7 @@
  * Function-space tools of docs/MATH.md section 5: the linearized (kernel) dynamics of a Newton step,
  * the one-step loss, and kernel comparison.
  */
+import type { Numbers } from './contract.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { nntkGramSync } from './kernels.js';
@@ -33,9 +34,9 @@ function divergence(t: number, m: number, steps: number): NntkError {
  * E_NONFINITE when the dynamics diverge so far that a value overflows (the exact value is not a double).
  */
 export function linearizedTrajectory(
-  kernel: ArrayLike<number>,
-  y: ArrayLike<number>,
-  f0: ArrayLike<number>,
+  kernel: Numbers,
+  y: Numbers,
+  f0: Numbers,
   o: { steps: number; alpha?: number },
 ): Float64Array {
   const yy = requireFiniteArray(y, 'y');
@@ -66,7 +67,7 @@ export function linearizedTrajectory(
 }
 
 /** ||A - B||_F / ||B||_F: e.g. a finite-width NNTK against its limit (the paper's Theorem 7 quantity, times gamma). */
-export function relativeFrobeniusError(A: ArrayLike<number>, reference: ArrayLike<number>): number {
+export function relativeFrobeniusError(A: Numbers, reference: Numbers): number {
   const ref = requireFiniteArray(reference, 'reference');
   const a = requireFiniteArray(A, 'A', ref.length);
   // Both sums are taken on values scaled by the largest magnitude, so that entries near 1e308 neither

@@ -1,6 +1,6 @@
 /** nntk: exact regularized Newton and Gauss-Newton for wide shallow networks, and their kernels. */
 export { NntkError, type NntkErrorCode } from './errors.js';
-export { CURVATURES, DAMPINGS, ERROR_CODES, METHODS, SOLVER_KINDS, SPECTRA, type CurvatureName, type LossName, type SolverKind, type SpectrumName } from './contract.js';
+export { CURVATURES, DAMPINGS, ERROR_CODES, METHODS, SOLVER_KINDS, SPECTRA, type CurvatureName, type LossName, type Numbers, type SolverKind, type SpectrumName } from './contract.js';
 export { ACTIVATIONS, type Activation } from './activation.js';
 export { Dataset, datasets, type Basis, type DatasetInit, type TwoMoonsOptions } from './dataset.js';
 export { BUILTIN_DATASETS, loadDataset, type BuiltinDataset, type DataInput, type DatasetName } from './experiments/data-ref.js';

@@ -18,6 +18,7 @@
  * train; default all three) keeps only their terms of B*, E[sigma sigma'] from c, E[c^2] x.x' E[sigma' sigma'] from W and
  * E[c^2] E[sigma' sigma'] from b, and `outputWeights` ('uniform', default: E[c^2] = 1/3; 'signs': E[c^2] = 1) sets E[c^2].
  */
+import type { Numbers } from './contract.js';
 import { ACTIVATIONS, type Activation } from './activation.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
@@ -139,12 +140,12 @@ function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: s
  * of both sets. The argument order (data, test) is that of ntkCross(net, data, test). On a worker thread,
  * from copies; ntkCrossLimitSync blocks.
  */
-export async function ntkCrossLimit(data: Dataset, test: ArrayLike<number>, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
+export async function ntkCrossLimit(data: Dataset, test: Numbers, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
   const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkCrossLimit(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
 }
-export function ntkCrossLimitSync(data: Dataset, test: ArrayLike<number>, o: NtkCrossLimitOptions = {}): Float64Array {
+export function ntkCrossLimitSync(data: Dataset, test: Numbers, o: NtkCrossLimitOptions = {}): Float64Array {
   const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkCrossLimitSync(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
@@ -155,12 +156,12 @@ export function ntkCrossLimitSync(data: Dataset, test: ArrayLike<number>, o: Ntk
  * the diagonal of the Gram of the test points times Mt / M. data only supplies M and inputDim.
  * On a worker thread, from a copy; ntkDiagonalLimitSync blocks.
  */
-export async function ntkDiagonalLimit(data: Dataset, test: ArrayLike<number>, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
+export async function ntkDiagonalLimit(data: Dataset, test: Numbers, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
   const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkDiagonalLimit(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation, undefined, p.terms);
 }
-export function ntkDiagonalLimitSync(data: Dataset, test: ArrayLike<number>, o: NtkDiagonalLimitOptions = {}): Float64Array {
+export function ntkDiagonalLimitSync(data: Dataset, test: Numbers, o: NtkDiagonalLimitOptions = {}): Float64Array {
   const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkDiagonalLimitSync(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation, undefined, p.terms);

@@ -5,7 +5,7 @@
  * makes a new network.
  */
 import { ACTIVATIONS, type Activation } from './activation.js';
-import { MAX_PARAMETER_COUNT } from './contract.js';
+import { MAX_PARAMETER_COUNT, type Numbers } from './contract.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { LOSS_KEYS, type LossOptions, lossData, resolveLoss } from './loss.js';
 import { NntkError } from './errors.js';
@@ -296,7 +296,7 @@ export class TwoLayerNet {
   }
 
   /** f at each row of x (rows of inputDim numbers, row-major). */
-  predict(x: ArrayLike<number>): Float64Array {
+  predict(x: Numbers): Float64Array {
     const s = state(this);
     const values = requireFiniteArray(x, 'x');
     if (values.length % this.inputDim !== 0) {

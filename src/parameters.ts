@@ -1,3 +1,4 @@
+import type { Numbers } from './contract.js';
 import { NntkError } from './errors.js';
 import { invalid } from './validate.js';
 
@@ -10,14 +11,14 @@ export interface NetParameters {
 }
 
 /**
- * Parameters as inputs accept them (TwoLayerNet.fromParameters, withStep): Float64Arrays (read in place), or
- * arrays of numbers or other numeric typed arrays (copied).
+ * Parameters as inputs accept them (TwoLayerNet.fromParameters, withStep): Float64Arrays (read in place) or
+ * arrays of numbers (copied).
  */
 export interface NetParametersInput {
   /** width x inputDim, row-major: row i is w_i. */
-  readonly W: ArrayLike<number>;
-  readonly b: ArrayLike<number>;
-  readonly c: ArrayLike<number>;
+  readonly W: Numbers;
+  readonly b: Numbers;
+  readonly c: Numbers;
 }
 
 /** The parameter groups, in the order of a neuron's block (docs/MATH.md sections 1 and 1.2). */

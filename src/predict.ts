@@ -12,6 +12,7 @@
  * linearizedPredictor builds one from a network: gradient descent with the NTK, Newton / Gauss-Newton with the
  * NNTK, at the network's width or in the infinite-width limit.
  */
+import type { Numbers } from './contract.js';
 import { Dataset as DatasetClass, type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { type LimitSetting, ntkGramLimit } from './limit.js';
@@ -66,17 +67,17 @@ function nntkCrossArgs(net: unknown, data: unknown, test: unknown, value: unknow
 }
 
 /** B(x_t, x_m) = J_t J^T / M between test inputs (rows of inputDim) and the training points, on a worker thread. */
-export async function ntkCross(net: TwoLayerNet, data: Dataset, test: ArrayLike<number>, o: NtkCrossOptions = {}): Promise<CrossKernel> {
+export async function ntkCross(net: TwoLayerNet, data: Dataset, test: Numbers, o: NtkCrossOptions = {}): Promise<CrossKernel> {
   return native().ntkCross(...ntkCrossArgs(net, data, test, o));
 }
-export function ntkCrossSync(net: TwoLayerNet, data: Dataset, test: ArrayLike<number>, o: NtkCrossOptions = {}): CrossKernel {
+export function ntkCrossSync(net: TwoLayerNet, data: Dataset, test: Numbers, o: NtkCrossOptions = {}): CrossKernel {
   return native().ntkCrossSync(...ntkCrossArgs(net, data, test, o));
 }
 /** J_t (C + lambda I)^-1 J^T / M between test inputs and the training points (the structured solver's Woodbury form). */
-export async function nntkCross(net: TwoLayerNet, data: Dataset, test: ArrayLike<number>, o: NntkCrossOptions): Promise<CrossKernel> {
+export async function nntkCross(net: TwoLayerNet, data: Dataset, test: Numbers, o: NntkCrossOptions): Promise<CrossKernel> {
   return native().nntkCross(...nntkCrossArgs(net, data, test, o));
 }
-export function nntkCrossSync(net: TwoLayerNet, data: Dataset, test: ArrayLike<number>, o: NntkCrossOptions): CrossKernel {
+export function nntkCrossSync(net: TwoLayerNet, data: Dataset, test: Numbers, o: NntkCrossOptions): CrossKernel {
   return native().nntkCrossSync(...nntkCrossArgs(net, data, test, o));
 }
 
@@ -84,15 +85,15 @@ export type PredictorTime = 'discrete' | 'continuous';
 
 export interface KernelPredictorInit {
   /** M x M, row-major, symmetric positive semidefinite up to rounding (an NTK or an NNTK). */
-  readonly kernel: ArrayLike<number>;
+  readonly kernel: Numbers;
   /** Training targets and the function at the training points at t = 0. */
-  readonly y: ArrayLike<number>;
+  readonly y: Numbers;
   /** The function at the training points at t = 0 (length M). */
-  readonly f0: ArrayLike<number>;
+  readonly f0: Numbers;
   /** Optional test points: the Mt x M cross kernel (row-major). Default: none; give it with f0Test. */
-  readonly cross?: ArrayLike<number>;
+  readonly cross?: Numbers;
   /** The function at the test points at t = 0 (length Mt). Default: none; give it with cross. */
-  readonly f0Test?: ArrayLike<number>;
+  readonly f0Test?: Numbers;
   /** Step size (gradient descent's learning rate, Newton's alpha); default 1. */
   alpha?: number;
   /** 'discrete' (default): f_{t+1} = f_t + alpha K (y - f_t); 'continuous': df/dt = alpha K (y - f). */
@@ -238,7 +239,7 @@ export interface LinearizedPredictorOptions {
    */
   limit?: boolean;
   /** Test inputs, rows of inputDim (a Float64Array or an array of numbers). Default: none (training points only). */
-  test?: ArrayLike<number>;
+  test?: Numbers;
   /** Default 'discrete'. */
   time?: PredictorTime;
   /** Cap on the kernels' buffers, as in StepOptions. Default 4 GiB. */

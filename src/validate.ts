@@ -104,19 +104,16 @@ export function copyOf(values: Float64Array): Float64Array {
   return values.byteLength === 0 ? new Float64Array(0) : Float64Array.from(values);
 }
 
-const NUMERIC_VIEWS = new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array']);
-
 /**
  * The values of an array input as a Float64Array: a Float64Array itself (no copy, so the native core reads
- * the caller's memory), or a copy of an array of numbers or of another numeric typed array (BigInt arrays
- * and DataViews are refused). Copies are capped at 2^29 entries (E_TOO_LARGE), the data limit of the contract.
+ * the caller's memory), or a copy of an array of numbers. Other typed arrays are refused: their values are
+ * not float64 (a Float32Array's rounding would pass silently), so the caller converts them explicitly with
+ * Float64Array.from. Copies are capped at 2^29 entries (E_TOO_LARGE), the data limit of the contract.
  */
 export function float64Values(value: unknown, name: string): Float64Array {
   if (isFloat64Array(value)) return value;
-  const tag = ArrayBuffer.isView(value) ? (value as unknown as { [Symbol.toStringTag]: unknown })[Symbol.toStringTag] : undefined;
-  const isArray = Array.isArray(value);
-  if (!isArray && !(typeof tag === 'string' && NUMERIC_VIEWS.has(tag))) {
-    throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value);
+  if (!Array.isArray(value)) {
+    throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value, ArrayBuffer.isView(value) ? 'convert other typed arrays with Float64Array.from' : undefined);
   }
   const list = value as ArrayLike<unknown>;
   if (list.length > MAX_DATA_VALUES) {

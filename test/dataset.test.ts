@@ -107,6 +107,7 @@ describe('Dataset.create: bad input', () => {
     expectCode(() => Dataset.create(bad(null)), 'E_ARGUMENT');
     expectCode(() => Dataset.create(bad([1, 2])), 'E_ARGUMENT');
     expectCode(() => Dataset.create(bad({ x: 'abc', y: [1] })), 'E_ARGUMENT');
+    expectCode(() => Dataset.create(bad({ x: [1], y: new Float32Array(1) })), 'E_ARGUMENT');
     expectCode(() => Dataset.create(bad({ x: [1], y: new BigInt64Array(1) })), 'E_ARGUMENT');
     expectCode(() => Dataset.create(bad({ x: [1], y: new DataView(new ArrayBuffer(8)) })), 'E_ARGUMENT');
     expectCode(() => Dataset.create(bad({ x: ['1'], y: [1] })), 'E_ARGUMENT');
