@@ -241,7 +241,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 function load(): Addon {
   const require = createRequire(import.meta.url);
-  let where = 'the native core';
+  let where = '';
   try {
     const resolveAddon = (require('node-gyp-build') as { resolve(dir: string): string }).resolve;
     where = resolveAddon(root);
@@ -256,7 +256,7 @@ function load(): Addon {
     const missingLibrary = /cannot open shared object file/.test(reason);
     throw new NntkError(
       'E_NATIVE_LOAD',
-      `could not load nntk's native core (${where}): ${reason}\n` +
+      `could not load nntk's native core${where ? ` (${where})` : ''}: ${reason}\n` +
         'Possible solutions:\n' +
         (missingLibrary || !inCheckout
           ? '- Install OpenBLAS, which the prebuilt core links to: sudo apt-get install -y libopenblas0-pthread\n'
