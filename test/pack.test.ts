@@ -11,7 +11,7 @@
  * registry's version lists, which resolving the ranges of a plain `npm install` would need.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,19 @@ describe('the packed package', () => {
     }
     const checkoutOnly = shipped.filter((f) => /^(test|bench|build|docs|native\/tests)\/|^scripts\/(setup|prepack)/.test(f));
     expect(checkoutOnly).toEqual([]);
+  });
+
+  it('ships every source file CMakeLists.txt compiles into the addon, for the build from source', () => {
+    const cmake = readFileSync(join(root, 'CMakeLists.txt'), 'utf8');
+    const sources = [...cmake.matchAll(/\bnative\/[\w/.-]+\.(?:cpp|hpp)\b/g)].map((m) => m[0]).filter((f) => !f.startsWith('native/tests/'));
+    expect(sources.length).toBeGreaterThan(30);
+    expect(sources.filter((f) => !shipped.includes(f))).toEqual([]);
+    // Headers are not listed there; every one under native/core and native/addon must ship.
+    const headers = ['native/core', 'native/addon'].flatMap((dir) =>
+      (readdirSync(join(root, dir), { recursive: true }) as string[]).filter((f) => f.endsWith('.hpp')).map((f) => `${dir}/${f}`),
+    );
+    expect(headers.length).toBeGreaterThan(20);
+    expect(headers.filter((f) => !shipped.includes(f))).toEqual([]);
   });
 
   it('ships the sources its source maps point to', () => {
