@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `prepack` script (npm pack, npm publish): makes what the package ships from a checkout.
 //   1. scripts/setup.mjs: the native addon and the TypeScript build, each only when out of date.
-//   2. dist/: removes compiled files whose source under src/ is gone, so that none ships.
+//   2. dist/: removes what tsc left from sources that are gone, so that only the build of src/ and the
+//      rolled-up declarations (dist/nntk.d.ts) ship.
 //   3. prebuilds/<platform>-<arch>/nntk.napi.<libc>.node: a copy of build/Release/nntk.node under the
 //      name node-gyp-build looks for (linux-x64/nntk.napi.glibc.node on the machines nntk is released
 //      from), so that an install with no compiler, or with scripts disabled, loads it.
@@ -9,7 +10,7 @@
 // Plain Node ESM with no dependencies.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,13 +38,22 @@ function filesUnder(dir) {
   return out;
 }
 
-const dist = join(root, 'dist');
-for (const file of filesUnder(dist)) {
-  const stem = file.replace(/(\.d)?\.(js|ts)(\.map)?$/, '');
-  if (stem === file) continue;
-  if (!existsSync(join(root, 'src', `${stem}.ts`))) rmSync(join(dist, file));
+// What package.json points at: the code (dist/index.js) and the declarations API Extractor rolled up
+// into one file (dist/nntk.d.ts).
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+for (const entry of [manifest.main, manifest.types]) {
+  if (!existsSync(join(root, entry))) fail(`${entry} (package.json) is missing after the build`);
 }
-if (!existsSync(join(dist, 'index.js')) || !existsSync(join(dist, 'index.d.ts'))) fail('dist/index.js is missing after the build');
+// tsc never deletes: a compiled file whose source is gone, or a per-file declaration from before the
+// rollup, would ship unless removed here. Files that tsc does not write are left alone.
+const dist = join(root, 'dist');
+const rollup = relative(dist, join(root, manifest.types));
+for (const file of filesUnder(dist)) {
+  if (file === rollup) continue;
+  if (/\.d\.ts(\.map)?$/.test(file)) rmSync(join(dist, file));
+  const compiled = /^(.*)\.js(\.map)?$/.exec(file);
+  if (compiled && !existsSync(join(root, 'src', `${compiled[1]}.ts`))) rmSync(join(dist, file));
+}
 
 const addon = join(root, 'build', 'Release', 'nntk.node');
 if (!existsSync(addon)) fail(`${addon} is missing after the build`);

@@ -345,6 +345,16 @@ function buildTypeScript() {
     if (existsSync(output)) utimesSync(output, new Date(0), new Date(0));
     fail('compiling the TypeScript failed (see the errors above)', ['Check the types: npm run typecheck']);
   }
+  // The shipped declarations: one file, dist/nntk.d.ts, rolled up from build/types by API Extractor, that
+  // holds the public API (what src/index.ts exports) and nothing internal (api-extractor.json).
+  say('rolling up the declarations (api-extractor)');
+  const [ae, ...aePre] = binCommand('@microsoft/api-extractor', 'api-extractor');
+  if (!run(ae, [...aePre, 'run', '--local'])) {
+    if (existsSync(output)) utimesSync(output, new Date(0), new Date(0));
+    fail('rolling up the declarations failed (see the messages above)', [
+      'A public type that names an unexported one (ae-forgotten-export): export that type from src/index.ts',
+    ]);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

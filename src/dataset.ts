@@ -3,7 +3,7 @@ import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
 import { MAX_DATA_VALUES } from './contract.js';
 import { normalDraw, seededRandom } from './seeded-random.js';
-import { copyOf, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
+import { copyOf, float64Values, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
 
 /** Functions evaluated at the data points, for the component diagnostics of train(). */
 export interface Basis {
@@ -13,12 +13,17 @@ export interface Basis {
 }
 
 export interface DatasetInit {
-  /** Rows of inputDim numbers, or all rows concatenated (then inputDim says how to cut them; default 1). */
-  x: Float64Array | number[][] | number[];
-  y: Float64Array | number[];
-  inputDim?: number;
-  /** Optional basis (e.g. the target's frequency components) for train()'s component diagnostics. */
-  basis?: Basis;
+  /**
+   * Rows of inputDim numbers (an array of arrays), or all rows concatenated as a Float64Array, an array of
+   * numbers or another numeric typed array (then inputDim says how to cut them). Copied.
+   */
+  readonly x: ArrayLike<number> | readonly (readonly number[])[];
+  /** One target per point (a Float64Array, an array of numbers or another numeric typed array). Copied. */
+  readonly y: ArrayLike<number>;
+  /** The input dimension when x is concatenated rows. Default 1 (or the length of x[0] for an array of rows). */
+  readonly inputDim?: number;
+  /** The target's basis (e.g. its frequency components) for train()'s component diagnostics. Default: none. */
+  readonly basis?: Basis;
 }
 
 /** Only this module constructs data sets: the constructor refuses any other caller. */
@@ -95,18 +100,10 @@ function requireStorable(count: number, name: string): void {
   }
 }
 
+/** A private copy of an array input (float64Values: a Float64Array, an array of numbers, a numeric typed array). */
 function toFloat64(value: unknown, name: string): Float64Array {
-  if (isFloat64Array(value)) return copyOf(value);
-  if (Array.isArray(value)) {
-    requireStorable(value.length, name);
-    const out = new Float64Array(value.length);
-    value.forEach((v, k) => {
-      if (typeof v !== 'number') throw invalid('E_ARGUMENT', `${name}[${k}]`, 'a number', v);
-      out[k] = v;
-    });
-    return out;
-  }
-  throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value);
+  const values = float64Values(value, name);
+  return values === value ? copyOf(values) : values;
 }
 
 function checkedBasis(basis: unknown, M: number): Basis {

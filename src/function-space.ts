@@ -33,9 +33,9 @@ function divergence(t: number, m: number, steps: number): NntkError {
  * E_NONFINITE when the dynamics diverge so far that a value overflows (the exact value is not a double).
  */
 export function linearizedTrajectory(
-  kernel: Float64Array,
-  y: Float64Array,
-  f0: Float64Array,
+  kernel: ArrayLike<number>,
+  y: ArrayLike<number>,
+  f0: ArrayLike<number>,
   o: { steps: number; alpha?: number },
 ): Float64Array {
   const yy = requireFiniteArray(y, 'y');
@@ -66,7 +66,7 @@ export function linearizedTrajectory(
 }
 
 /** ||A - B||_F / ||B||_F: e.g. a finite-width NNTK against its limit (the paper's Theorem 7 quantity, times gamma). */
-export function relativeFrobeniusError(A: Float64Array, reference: Float64Array): number {
+export function relativeFrobeniusError(A: ArrayLike<number>, reference: ArrayLike<number>): number {
   const ref = requireFiniteArray(reference, 'reference');
   const a = requireFiniteArray(A, 'A', ref.length);
   // Both sums are taken on values scaled by the largest magnitude, so that entries near 1e308 neither
@@ -86,12 +86,12 @@ export function relativeFrobeniusError(A: Float64Array, reference: Float64Array)
 
 export interface OneStepLoss {
   /** L(theta_0) and L(theta_1) after one exact step theta_1 = theta_0 + alpha * step. */
-  before: number;
-  after: number;
+  readonly before: number;
+  readonly after: number;
   /** The loss the linearized dynamics predict: |(I - alpha NNTK)(y - f_0)|^2 / 2M. */
-  linearized: number;
+  readonly linearized: number;
   /** after / |y|^2, as plotted in the paper's Figure 1b; absent when y = 0. */
-  normalized?: number;
+  readonly normalized?: number;
 }
 
 /** One exact regularized Newton step and its loss, next to the NNTK linearization's prediction (MATH.md section 5). */

@@ -1,9 +1,10 @@
 /** nntk: exact regularized Newton and Gauss-Newton for wide shallow networks, and their kernels. */
 export { NntkError, type NntkErrorCode } from './errors.js';
+export { CURVATURES, DAMPINGS, ERROR_CODES, METHODS, SOLVER_KINDS, SPECTRA, type CurvatureName, type LossName, type SolverKind, type SpectrumName } from './contract.js';
 export { ACTIVATIONS, type Activation } from './activation.js';
 export { Dataset, datasets, type Basis, type DatasetInit, type TwoMoonsOptions } from './dataset.js';
-export { loadDataset } from './experiments/data-ref.js';
-export { LOSSES } from './contract.js';
+export { BUILTIN_DATASETS, loadDataset, type BuiltinDataset, type DataInput, type DatasetName } from './experiments/data-ref.js';
+export { FACTORIZATIONS, LOSSES, TERMINATIONS, type FactorizationName } from './contract.js';
 export type { Loss, LossOptions } from './loss.js';
 export {
   TwoLayerNet,
@@ -14,6 +15,7 @@ export {
   type Init,
   type NetOrigin,
   type NetParameters,
+  type NetParametersInput,
   type OutputWeights,
   type OutputWeightsOrigin,
   type ParameterGroup,
@@ -27,6 +29,7 @@ export {
   type Solver,
   type Spectrum,
   type StepOptions,
+  type StepReport,
   type StepResult,
   type StepTimings,
 } from './step.js';
@@ -46,6 +49,7 @@ export {
   nntkGram,
   nntkGramSync,
   symmetricEigen,
+  type NtkGramOptions,
   type NntkGramOptions,
   type SymmetricEigen,
 } from './kernels.js';
@@ -53,12 +57,23 @@ export {
   ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, ntkCrossLimit, ntkCrossLimitSync, ntkDiagonalLimit, ntkDiagonalLimitSync,
   type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions, type LimitSetting,
 } from './limit.js';
-export { chooseSolver, estimateCosts, type SolverChoice } from './solver-choice.js';
+export { chooseSolver, estimateCosts, type ChoiceContext, type SolverChoice } from './solver-choice.js';
 export {
   train,
   type Damping,
+  type FirstOrderMethod,
+  type FirstOrderStepRecord,
   type Method,
+  type SecondOrderMethod,
+  type SecondOrderStepRecord,
   type StepRecord,
+  type StepRecordBase,
+  type StepRecordOf,
+  type Termination,
+  type TrainingSolver,
+  type TrainingSummary,
+  type IterationTimings,
+  type ResumeState,
   type TrainingRun,
   type TrainOptions,
   type TrainState,
@@ -115,10 +130,11 @@ export {
 } from './serialize/index.js';
 export { runSweep, runPlannedSweep, planSweep } from './sweep/api.js';
 export type { SweepOptions, SweepResult } from './sweep/run-sweep.js';
-export type { SweepSpec, SweepBlock, JobSpec, ValueList } from './sweep/spec.js';
+export type { SweepSpec, SweepBlock, JobSpec, NetworkDefaults, ValueList } from './sweep/spec.js';
 export type { PlannedSweep } from './sweep/expand.js';
 export { sweepSchema } from './sweep/schema.js';
 export type { Shard } from './sweep/shard.js';
-export type { Job, OneStepJob, TrainJob, KernelJob } from './experiments/jobs.js';
+export { EXPERIMENTS, type Experiment, type Job, type JobCurvature, type KernelJob, type NetworkParams, type OneStepJob, type TrainJob } from './experiments/jobs.js';
 export type { DataRef } from './experiments/data-ref.js';
-export type { Progress } from './runner/pool.js';
+export type { Progress, RunSummary } from './runner/pool.js';
+export type { FigureCurvature, RunDescription, TrainingMethod } from './report/types.js';

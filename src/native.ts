@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ActivationName, CurvatureName, SpectrumName } from './contract.js';
+import type { ActivationName, CurvatureName, FactorizationName, SpectrumName } from './contract.js';
 import { NntkError } from './errors.js';
 
 /**
@@ -60,37 +60,37 @@ export interface NativeStepRequest {
   memoryLimitBytes: number;
 }
 export interface Inertia {
-  positive: number;
-  negative: number;
-  zero: number;
+  readonly positive: number;
+  readonly negative: number;
+  readonly zero: number;
 }
 /** Seconds spent in each phase of a step. */
 export interface StepTimings {
-  evaluation: number;
-  assembly: number;
-  factorization: number;
-  inertia: number;
-  condition: number;
-  solve: number;
-  spectrum: number;
+  readonly evaluation: number;
+  readonly assembly: number;
+  readonly factorization: number;
+  readonly inertia: number;
+  readonly condition: number;
+  readonly solve: number;
+  readonly spectrum: number;
 }
 /** What a step reports besides the step itself (native/core/step.hpp). */
 export interface StepReport {
-  /** Which path and factorization ran: 'dense-cholesky', 'dense-ldlt', 'structured-woodbury' or 'structured-woodbury-deflated'. */
-  solver: string;
+  /** Which path and factorization ran (src/contract.ts FACTORIZATIONS): e.g. 'dense-cholesky', 'structured-woodbury', 'primal-qr'. */
+  readonly solver: FactorizationName;
   /** Of C + lambda I. */
-  inertia: Inertia;
-  minEigenvalue?: number;
-  maxEigenvalue?: number;
+  readonly inertia: Inertia;
+  readonly minEigenvalue?: number;
+  readonly maxEigenvalue?: number;
   /** Ascending ('full' only). */
-  eigenvalues?: Float64Array;
+  readonly eigenvalues?: Float64Array;
   /** L at the current parameters, |grad L| and |step|. */
-  loss: number;
-  gradientNorm: number;
-  stepNorm: number;
+  readonly loss: number;
+  readonly gradientNorm: number;
+  readonly stepNorm: number;
   /** LAPACK's estimate of 1 / cond_1(C + lambda I). */
-  reciprocalCondition: number;
-  timings: StepTimings;
+  readonly reciprocalCondition: number;
+  readonly timings: StepTimings;
 }
 export interface NativeStepOutcome extends StepReport {
   step: Float64Array; // flat, neuron-major
@@ -151,7 +151,7 @@ export interface NativeOneStepPoint {
   stepNorm?: number;
   inertia?: Inertia;
   nntk?: Float64Array;
-  solver?: string;
+  solver?: FactorizationName;
   errorCode?: string;
   error?: string;
 }

@@ -84,7 +84,7 @@ describe('the packed package', () => {
   it('ships the build, the prebuilt core, the native sources and the papers, and nothing of the checkout', () => {
     for (const file of [
       'dist/index.js',
-      'dist/index.d.ts',
+      'dist/nntk.d.ts',
       'dist/cli/main.js',
       `prebuilds/${prebuildDir}/${process.platform === 'linux' ? 'nntk.napi.glibc.node' : 'nntk.napi.node'}`,
       'scripts/install.mjs',

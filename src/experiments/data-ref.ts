@@ -14,7 +14,9 @@ import { NntkError } from '../errors.js';
 export const BUILTIN_DATASETS = ['paper-figure1', 'paper-figure2', 'paper-figure3'] as const;
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
 /** The names a spec may use: the figures' names, or the same with 'paper-' in front. */
-export const DATASET_NAMES = ['figure1', 'figure2', 'figure3', ...BUILTIN_DATASETS] as const;
+export const DATASET_NAMES: readonly DatasetName[] = ['figure1', 'figure2', 'figure3', ...BUILTIN_DATASETS];
+/** A built-in data set's name as a spec may write it: 'figure1' or its full name 'paper-figure1', and so on. */
+export type DatasetName = 'figure1' | 'figure2' | 'figure3' | BuiltinDataset;
 
 function builtinName(name: string): BuiltinDataset | null {
   const full = name.startsWith('paper-') ? name : `paper-${name}`;
@@ -39,7 +41,7 @@ export type DataRef =
 /** What a spec may write for `data`: a built-in name, a file path, or an object. */
 export type DataInput =
   | string
-  | { builtin: (typeof DATASET_NAMES)[number] }
+  | { builtin: DatasetName }
   | { file: string; format?: 'csv' | 'json'; x?: string[]; y?: string }
   | { x: number[] | number[][]; y: number[] };
 
