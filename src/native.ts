@@ -1,5 +1,5 @@
 /**
- * Loads the compiled core (build/Release/nntk.node) and describes its raw interface. Everything
+ * Loads the compiled core (see load() below) and describes its raw interface. Everything
  * passed to it has been validated by the TypeScript layer first (src/request.ts); the addon checks
  * again with its strict reader (native/addon/args.hpp). This is the bottom of src/: it imports only
  * the contract and the error class (test/contract.test.ts checks that nothing above is imported).
@@ -232,24 +232,40 @@ export interface Addon {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const addonPath = join(root, 'build', 'Release', 'nntk.node');
 
+/**
+ * node-gyp-build picks the addon: build/Release/nntk.node when there is one (a build from source, which
+ * is what a checkout of the repository uses), otherwise the prebuilt binary for this platform that the
+ * package ships (prebuilds/linux-x64/nntk.napi.glibc.node, made by scripts/prepack.mjs). NNTK_PREBUILD
+ * names another package folder to look in.
+ */
 function load(): Addon {
+  const require = createRequire(import.meta.url);
+  let where = '';
   try {
-    const addon = createRequire(import.meta.url)(addonPath) as Addon;
+    const resolveAddon = (require('node-gyp-build') as { resolve(dir: string): string }).resolve;
+    where = resolveAddon(root);
+    const addon = require(where) as Addon;
     addon.setErrorClass(NntkError);
     const threads = Number(process.env.OPENBLAS_NUM_THREADS ?? process.env.NNTK_THREADS);
     if (Number.isInteger(threads) && threads > 0) addon.setThreads(threads);
     return addon;
   } catch (cause) {
-    const reason = existsSync(addonPath) ? String((cause as Error).message) : `${addonPath} does not exist`;
+    const reason = String((cause as Error).message).trim();
+    const inCheckout = existsSync(join(root, 'scripts', 'setup.mjs'));
+    const missingLibrary = /cannot open shared object file/.test(reason);
     throw new NntkError(
       'E_NATIVE_LOAD',
-      `could not load nntk's native core: ${reason}\n` +
+      `could not load nntk's native core${where ? ` (${where})` : ''}: ${reason}\n` +
         'Possible solutions:\n' +
-        '- Install the system libraries: sudo apt-get install -y libopenblas-dev liblapacke-dev cmake g++\n' +
-        '- Build the addon: npm run build (or: npx cmake-js compile --out build)\n' +
-        '- After a Node.js upgrade, rebuild: rm -rf build && npm run build',
+        (missingLibrary || !inCheckout
+          ? '- Install OpenBLAS, which the prebuilt core links to: sudo apt-get install -y libopenblas0-pthread\n'
+          : '') +
+        (inCheckout
+          ? '- Build the addon in this checkout: npm run build (it installs the Debian packages it needs as root)\n' +
+            '- Build from scratch: rm -rf build && npm run build'
+          : '- In the project that depends on nntk, build the core from source: npm rebuild nntk ' +
+            '(it prints the packages it needs: libopenblas-dev liblapacke-dev cmake g++, and cmake-js with node-addon-api)'),
     );
   }
 }
