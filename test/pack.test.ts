@@ -160,15 +160,29 @@ console.log(typeof nntk.newtonStep, net.width);
   it('type-checks in a strict TypeScript project with node16 and with bundler resolution', { timeout: 180_000 }, () => {
     writeFileSync(
       join(app, 'use.mts'),
-      `import { NntkError, TwoLayerNet, datasets, newtonStep, toNpy, type StepResult } from 'nntk';
+      `import { NntkError, TwoLayerNet, datasets, newtonStep, toNpy, train, type FactorizationName, type StepRecord, type StepResult } from 'nntk';
 const net: TwoLayerNet = TwoLayerNet.create({ width: 8, inputDim: 1, seed: 0 });
-const r: StepResult = await newtonStep(net, datasets.paperFigure3(), { regularization: { gamma: 1e-3 } });
-const solver: string = r.solver;
+const data = datasets.paperFigure3();
+const r: StepResult = await newtonStep(net, data, { regularization: { gamma: 1e-3 } });
+const solver: FactorizationName = r.solver;
+// @ts-expect-error the factorization is a literal union, not any string
+const unknownSolver: typeof r.solver = 'lu';
+// @ts-expect-error results are readonly
+r.loss = 0;
 const bytes: Uint8Array = toNpy(new Float64Array(4), [2, 2]);
 const code: string | undefined = new NntkError('E_ARGUMENT', 'm').code;
 // @ts-expect-error the width is a number
 TwoLayerNet.create({ width: '8', inputDim: 1, seed: 0 });
-export { solver, bytes, code };
+// Records are discriminated by method: a Newton run's records have lambda, a gd run's have none.
+const newton = await train(net, data, { method: 'newton', iterations: 1 });
+const lambda: number = newton.history[0]!.lambda;
+const gd = await train(net, data, { method: 'gd', iterations: 1 });
+// @ts-expect-error gd records have no lambda
+const none = gd.history[0]!.lambda;
+const shown = (s: StepRecord): number => (s.method === 'newton' || s.method === 'gauss-newton' ? s.lambda : s.loss);
+// Arrays of numbers are inputs too.
+const f: Float64Array = net.predict([0.25, 0.5]);
+export { solver, unknownSolver, bytes, code, lambda, none, shown, f };
 `,
     );
     const common = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2022'], types: ['node'], skipLibCheck: false };
