@@ -6,6 +6,10 @@
 //
 // Plain Node ESM with no dependencies: it runs before node_modules exists.
 //
+// This is the checkout's set-up, for development (it may install Debian packages as root). It is not
+// shipped: in a project that depends on nntk the install script is scripts/install.mjs, which never
+// touches the system.
+//
 // Options:   --build   rebuild the native addon and the TypeScript even if they look up to date
 //            --test    also make sure Debian's chromium (the browser tests) and redis-server (the Redis job
 //                      queue tests) are there (installed when running as root; otherwise the command is
