@@ -12,6 +12,12 @@ export interface Basis {
   values: Float64Array;
 }
 
+/** Options of datasets.paperFigure1. */
+export interface PaperFigure1Options {
+  /** The frequency of the target's sine term, any finite number (default 5: Figure 1; Figure 2 uses 20). */
+  frequency?: number;
+}
+
 export interface DatasetInit {
   /**
    * Rows of inputDim numbers (an array of arrays), or all rows concatenated as a Float64Array or an array of
@@ -190,7 +196,7 @@ export const datasets = {
   },
 
   /** Figures 1-2: M = 16 equispaced x in [0, 1], y = 2x + 0.4 sin(frequency pi x); frequency 5 (Figure 1) by default. */
-  paperFigure1(o: { frequency?: number } = {}): Dataset {
+  paperFigure1(o: PaperFigure1Options = {}): Dataset {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'paperFigure1 options', 'an object { frequency? }', o);
     requireKnownKeys(o, 'paperFigure1 options', ['frequency']);
     const frequency = o.frequency === undefined ? 5 : requireNumber(o.frequency, 'frequency');

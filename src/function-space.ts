@@ -28,6 +28,14 @@ function divergence(t: number, m: number, steps: number): NntkError {
   );
 }
 
+/** Options of linearizedTrajectory. */
+export interface LinearizedTrajectoryOptions {
+  /** How many steps t = 1..steps after f_0 (an integer in [0, 1e7]). No default. */
+  steps: number;
+  /** The step size (default 1). */
+  alpha?: number;
+}
+
 /**
  * The linearized trajectory f_t = y - (I - alpha K)^t (y - f_0) for t = 0..steps (MATH.md section 5), with
  * K an M x M kernel (row-major), e.g. a finite-width NNTK or the limit nntkGramLimit. Returns (steps + 1) x M, row-major.
@@ -37,7 +45,7 @@ export function linearizedTrajectory(
   kernel: Numbers,
   y: Numbers,
   f0: Numbers,
-  o: { steps: number; alpha?: number },
+  o: LinearizedTrajectoryOptions,
 ): Float64Array {
   const yy = requireFiniteArray(y, 'y');
   const M = yy.length;

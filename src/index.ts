@@ -2,8 +2,8 @@
 export { NntkError, type NntkErrorCode } from './errors.js';
 export { CURVATURES, DAMPINGS, ERROR_CODES, METHODS, SOLVER_KINDS, SPECTRA, type CurvatureName, type LossName, type Numbers, type SolverKind, type SpectrumName } from './contract.js';
 export { ACTIVATIONS, type Activation } from './activation.js';
-export { Dataset, datasets, type Basis, type DatasetInit, type TwoMoonsOptions } from './dataset.js';
-export { BUILTIN_DATASETS, loadDataset, type BuiltinDataset, type DataInput, type DatasetName } from './experiments/data-ref.js';
+export { Dataset, datasets, type Basis, type DatasetInit, type PaperFigure1Options, type TwoMoonsOptions } from './dataset.js';
+export { BUILTIN_DATASETS, loadDataset, type BuiltinDataset, type DataInput, type DatasetName, type LoadDatasetOptions } from './experiments/data-ref.js';
 export { FACTORIZATIONS, LOSSES, TERMINATIONS, type FactorizationName } from './contract.js';
 export type { Loss, LossOptions } from './loss.js';
 export {
@@ -12,6 +12,7 @@ export {
   INITS,
   PARAMETER_GROUPS,
   type CreateOptions,
+  type HessianOptions,
   type Init,
   type NetOrigin,
   type NetParameters,
@@ -103,7 +104,7 @@ export {
   type PredictorMethod,
   type PredictorTime,
 } from './predict.js';
-export { linearizedTrajectory, oneStepLoss, relativeFrobeniusError, type OneStepLoss } from './function-space.js';
+export { linearizedTrajectory, oneStepLoss, relativeFrobeniusError, type LinearizedTrajectoryOptions, type OneStepLoss } from './function-space.js';
 export {
   fitExponentialRate,
   fitPowerLaw,

@@ -63,6 +63,14 @@ export type Init = (typeof INITS)[number];
 /** Where a network's parameters started: one of INITS, or 'given' (TwoLayerNet.fromParameters). */
 export type NetOrigin = Init | 'given';
 
+/** Options of net.hessian. */
+export interface HessianOptions extends LossOptions {
+  /** 'newton' (default: the exact Hessian) or 'gauss-newton' (J^T diag(l'') J / M). */
+  curvature?: 'newton' | 'gauss-newton';
+  /** Cap on the P' x P' matrix in bytes (default 4 GiB). */
+  memoryLimitBytes?: number;
+}
+
 export interface CreateOptions {
   /** N, the number of hidden neurons (>= 1; even for init 'symmetric'). No default. */
   width: number;
@@ -338,7 +346,7 @@ export class TwoLayerNet {
    */
   hessian(
     data: Dataset,
-    o: { curvature?: 'newton' | 'gauss-newton'; memoryLimitBytes?: number } & LossOptions = {},
+    o: HessianOptions = {},
   ): Float64Array {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'hessian options', 'an object', o);
     requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes', ...LOSS_KEYS]);

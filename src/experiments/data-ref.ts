@@ -208,12 +208,22 @@ export function resolveData(ref: DataRef): Dataset {
   return DatasetClass.create({ x: table.x, y: table.y, inputDim: table.inputDim });
 }
 
+/** Options of loadDataset. */
+export interface LoadDatasetOptions {
+  /** 'csv' or 'json'. Default: from the file's extension. */
+  format?: 'csv' | 'json';
+  /** CSV: the input columns by header name. Default: every column but the target's. */
+  x?: string[];
+  /** CSV: the target column by header name. Default: the last column. */
+  y?: string;
+}
+
 /**
  * A data set from a CSV file (a header row; the target is column `y`, default the last, and the inputs the
  * columns `x`, default all others) or a JSON file ({ "x": [...] or [[...], ...], "y": [...] }); the format
  * follows the extension unless given. Classification labels (-1 / 1 or 0 / 1) load like any target.
  */
-export function loadDataset(path: string, o: { format?: 'csv' | 'json'; x?: string[]; y?: string } = {}): Dataset {
+export function loadDataset(path: string, o: LoadDatasetOptions = {}): Dataset {
   if (typeof path !== 'string' || path === '') throw new NntkError('E_ARGUMENT', 'loadDataset needs a file path');
   let file = false;
   try {
