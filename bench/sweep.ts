@@ -13,10 +13,17 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 // The compiled package, as users run it: from the sources, every worker thread would first compile
 // them through tsx, which is start-up time no user pays.
-import { executeJob, JobContext } from '../dist/experiments/execute.js';
-import { planOf, runSweep } from '../dist/sweep/run-sweep.js';
-import type { SweepSpec } from '../dist/sweep/spec.js';
-import { setThreads } from '../dist/threads.js';
+// Their types are the sources' (the build ships one rolled-up declaration file, dist/nntk.d.ts, for the
+// public API only).
+import type * as ExecuteModule from '../src/experiments/execute.js';
+import type * as RunSweepModule from '../src/sweep/run-sweep.js';
+import type { SweepSpec } from '../src/sweep/spec.js';
+import type * as ThreadsModule from '../src/threads.js';
+
+const compiled = (path: string): Promise<unknown> => import(new URL(`../dist/${path}`, import.meta.url).href);
+const { executeJob, JobContext } = (await compiled('experiments/execute.js')) as typeof ExecuteModule;
+const { planOf, runSweep } = (await compiled('sweep/run-sweep.js')) as typeof RunSweepModule;
+const { setThreads } = (await compiled('threads.js')) as typeof ThreadsModule;
 
 /** count tiny one-step jobs (width 10..., one gamma, no limit kernel): about 0.1 ms of arithmetic each. */
 const tiny = (count: number, offset = 0): SweepSpec => ({

@@ -6,6 +6,10 @@
 //
 // Plain Node ESM with no dependencies: it runs before node_modules exists.
 //
+// This is the checkout's set-up, for development (it may install Debian packages as root). It is not
+// shipped: in a project that depends on nntk the install script is scripts/install.mjs, which never
+// touches the system.
+//
 // Options:   --build   rebuild the native addon and the TypeScript even if they look up to date
 //            --test    also make sure Debian's chromium (the browser tests) and redis-server (the Redis job
 //                      queue tests) are there (installed when running as root; otherwise the command is
@@ -344,6 +348,16 @@ function buildTypeScript() {
     // tsc emits even when it reports errors; age the output so the next run compiles (and fails) again.
     if (existsSync(output)) utimesSync(output, new Date(0), new Date(0));
     fail('compiling the TypeScript failed (see the errors above)', ['Check the types: npm run typecheck']);
+  }
+  // The shipped declarations: one file, dist/nntk.d.ts, rolled up from build/types by API Extractor, that
+  // holds the public API (what src/index.ts exports) and nothing internal (api-extractor.json).
+  say('rolling up the declarations (api-extractor)');
+  const [ae, ...aePre] = binCommand('@microsoft/api-extractor', 'api-extractor');
+  if (!run(ae, [...aePre, 'run', '--local'])) {
+    if (existsSync(output)) utimesSync(output, new Date(0), new Date(0));
+    fail('rolling up the declarations failed (see the messages above)', [
+      'A public type that names an unexported one (ae-forgotten-export): export that type from src/index.ts',
+    ]);
   }
 }
 

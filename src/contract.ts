@@ -11,6 +11,26 @@ export const CURVATURES = ['newton', 'gauss-newton'] as const;
 export const SPECTRA = ['none', 'inertia', 'extremal', 'full'] as const;
 /** The exact solver paths ('auto' is resolved in TypeScript before the call; 'primal' is Gauss-Newton only). */
 export const SOLVER_KINDS = ['dense', 'structured', 'primal'] as const;
+/**
+ * Which factorization a step ran (StepResult.solver; native/core/step.hpp): the dense Cholesky, or LDL^T when
+ * the matrix is indefinite; the structured Woodbury solve, deflated when the capacitance has zero blocks; the
+ * primal Gauss-Newton QR (pivoted at lambda = 0; 'seminormal' when it re-solved with R^T R); and the one-step
+ * grid's Gauss-Newton kernel Cholesky.
+ */
+export const FACTORIZATIONS = [
+  'dense-cholesky',
+  'dense-ldlt',
+  'structured-woodbury',
+  'structured-woodbury-deflated',
+  'primal-qr',
+  'primal-qr-pivoted',
+  'primal-qr-seminormal',
+  'primal-qr-pivoted-seminormal',
+  'gauss-newton-kernel-cholesky',
+] as const;
+export type FactorizationName = (typeof FACTORIZATIONS)[number];
+/** An array input: a Float64Array (read in place) or an array of numbers (copied). */
+export type Numbers = Float64Array | readonly number[];
 export const METHODS = ['newton', 'gauss-newton', 'gd', 'adam'] as const;
 /** The damping rules (native/core/damping/: one file per rule, one row each in damping_rule.hpp's table). */
 export const DAMPINGS = ['fixed', 'adaptive', 'gain-ratio', 'curvature-aware'] as const;
@@ -37,6 +57,7 @@ export const ENUMS = {
   curvature: CURVATURES,
   spectrum: SPECTRA,
   solver: SOLVER_KINDS,
+  factorization: FACTORIZATIONS,
   method: METHODS,
   damping: DAMPINGS,
   termination: TERMINATIONS,

@@ -1,9 +1,9 @@
 /** Training data: M points x_m in R^d (rows, row-major) with scalar targets y_m (docs/MATH.md section 1). */
 import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
-import { MAX_DATA_VALUES } from './contract.js';
+import { MAX_DATA_VALUES, type Numbers } from './contract.js';
 import { normalDraw, seededRandom } from './seeded-random.js';
-import { copyOf, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
+import { copyOf, float64Values, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
 
 /** Functions evaluated at the data points, for the component diagnostics of train(). */
 export interface Basis {
@@ -12,13 +12,24 @@ export interface Basis {
   values: Float64Array;
 }
 
+/** Options of datasets.paperFigure1. */
+export interface PaperFigure1Options {
+  /** The frequency of the target's sine term, any finite number (default 5: Figure 1; Figure 2 uses 20). */
+  frequency?: number;
+}
+
 export interface DatasetInit {
-  /** Rows of inputDim numbers, or all rows concatenated (then inputDim says how to cut them; default 1). */
-  x: Float64Array | number[][] | number[];
-  y: Float64Array | number[];
-  inputDim?: number;
-  /** Optional basis (e.g. the target's frequency components) for train()'s component diagnostics. */
-  basis?: Basis;
+  /**
+   * Rows of inputDim numbers (an array of arrays), or all rows concatenated as a Float64Array or an array of
+   * numbers (then inputDim says how to cut them). Copied.
+   */
+  readonly x: Numbers | readonly (readonly number[])[];
+  /** One target per point (a Float64Array or an array of numbers). Copied. */
+  readonly y: Numbers;
+  /** The input dimension when x is concatenated rows. Default 1 (or the length of x[0] for an array of rows). */
+  readonly inputDim?: number;
+  /** The target's basis (e.g. its frequency components) for train()'s component diagnostics. Default: none. */
+  readonly basis?: Basis;
 }
 
 /** Only this module constructs data sets: the constructor refuses any other caller. */
@@ -95,18 +106,10 @@ function requireStorable(count: number, name: string): void {
   }
 }
 
+/** A private copy of an array input (float64Values: a Float64Array or an array of numbers). */
 function toFloat64(value: unknown, name: string): Float64Array {
-  if (isFloat64Array(value)) return copyOf(value);
-  if (Array.isArray(value)) {
-    requireStorable(value.length, name);
-    const out = new Float64Array(value.length);
-    value.forEach((v, k) => {
-      if (typeof v !== 'number') throw invalid('E_ARGUMENT', `${name}[${k}]`, 'a number', v);
-      out[k] = v;
-    });
-    return out;
-  }
-  throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value);
+  const values = float64Values(value, name);
+  return values === value ? copyOf(values) : values;
 }
 
 function checkedBasis(basis: unknown, M: number): Basis {
@@ -193,7 +196,7 @@ export const datasets = {
   },
 
   /** Figures 1-2: M = 16 equispaced x in [0, 1], y = 2x + 0.4 sin(frequency pi x); frequency 5 (Figure 1) by default. */
-  paperFigure1(o: { frequency?: number } = {}): Dataset {
+  paperFigure1(o: PaperFigure1Options = {}): Dataset {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'paperFigure1 options', 'an object { frequency? }', o);
     requireKnownKeys(o, 'paperFigure1 options', ['frequency']);
     const frequency = o.frequency === undefined ? 5 : requireNumber(o.frequency, 'frequency');

@@ -2,6 +2,7 @@
  * Function-space tools of docs/MATH.md section 5: the linearized (kernel) dynamics of a Newton step,
  * the one-step loss, and kernel comparison.
  */
+import type { Numbers } from './contract.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { nntkGramSync } from './kernels.js';
@@ -27,16 +28,24 @@ function divergence(t: number, m: number, steps: number): NntkError {
   );
 }
 
+/** Options of linearizedTrajectory. */
+export interface LinearizedTrajectoryOptions {
+  /** How many steps t = 1..steps after f_0 (an integer in [0, 1e7]). No default. */
+  steps: number;
+  /** The step size (default 1). */
+  alpha?: number;
+}
+
 /**
  * The linearized trajectory f_t = y - (I - alpha K)^t (y - f_0) for t = 0..steps (MATH.md section 5), with
  * K an M x M kernel (row-major), e.g. a finite-width NNTK or the limit nntkGramLimit. Returns (steps + 1) x M, row-major.
  * E_NONFINITE when the dynamics diverge so far that a value overflows (the exact value is not a double).
  */
 export function linearizedTrajectory(
-  kernel: Float64Array,
-  y: Float64Array,
-  f0: Float64Array,
-  o: { steps: number; alpha?: number },
+  kernel: Numbers,
+  y: Numbers,
+  f0: Numbers,
+  o: LinearizedTrajectoryOptions,
 ): Float64Array {
   const yy = requireFiniteArray(y, 'y');
   const M = yy.length;
@@ -66,7 +75,7 @@ export function linearizedTrajectory(
 }
 
 /** ||A - B||_F / ||B||_F: e.g. a finite-width NNTK against its limit (the paper's Theorem 7 quantity, times gamma). */
-export function relativeFrobeniusError(A: Float64Array, reference: Float64Array): number {
+export function relativeFrobeniusError(A: Numbers, reference: Numbers): number {
   const ref = requireFiniteArray(reference, 'reference');
   const a = requireFiniteArray(A, 'A', ref.length);
   // Both sums are taken on values scaled by the largest magnitude, so that entries near 1e308 neither
@@ -86,12 +95,12 @@ export function relativeFrobeniusError(A: Float64Array, reference: Float64Array)
 
 export interface OneStepLoss {
   /** L(theta_0) and L(theta_1) after one exact step theta_1 = theta_0 + alpha * step. */
-  before: number;
-  after: number;
+  readonly before: number;
+  readonly after: number;
   /** The loss the linearized dynamics predict: |(I - alpha NNTK)(y - f_0)|^2 / 2M. */
-  linearized: number;
+  readonly linearized: number;
   /** after / |y|^2, as plotted in the paper's Figure 1b; absent when y = 0. */
-  normalized?: number;
+  readonly normalized?: number;
 }
 
 /** One exact regularized Newton step and its loss, next to the NNTK linearization's prediction (MATH.md section 5). */

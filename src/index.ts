@@ -1,9 +1,10 @@
 /** nntk: exact regularized Newton and Gauss-Newton for wide shallow networks, and their kernels. */
 export { NntkError, type NntkErrorCode } from './errors.js';
+export { CURVATURES, DAMPINGS, ERROR_CODES, METHODS, SOLVER_KINDS, SPECTRA, type CurvatureName, type LossName, type Numbers, type SolverKind, type SpectrumName } from './contract.js';
 export { ACTIVATIONS, type Activation } from './activation.js';
-export { Dataset, datasets, type Basis, type DatasetInit, type TwoMoonsOptions } from './dataset.js';
-export { loadDataset } from './experiments/data-ref.js';
-export { LOSSES } from './contract.js';
+export { Dataset, datasets, type Basis, type DatasetInit, type PaperFigure1Options, type TwoMoonsOptions } from './dataset.js';
+export { BUILTIN_DATASETS, loadDataset, type BuiltinDataset, type DataInput, type DatasetName, type LoadDatasetOptions } from './experiments/data-ref.js';
+export { FACTORIZATIONS, LOSSES, TERMINATIONS, type FactorizationName } from './contract.js';
 export type { Loss, LossOptions } from './loss.js';
 export {
   TwoLayerNet,
@@ -11,9 +12,11 @@ export {
   INITS,
   PARAMETER_GROUPS,
   type CreateOptions,
+  type HessianOptions,
   type Init,
   type NetOrigin,
   type NetParameters,
+  type NetParametersInput,
   type OutputWeights,
   type OutputWeightsOrigin,
   type ParameterGroup,
@@ -27,6 +30,7 @@ export {
   type Solver,
   type Spectrum,
   type StepOptions,
+  type StepReport,
   type StepResult,
   type StepTimings,
 } from './step.js';
@@ -46,6 +50,7 @@ export {
   nntkGram,
   nntkGramSync,
   symmetricEigen,
+  type NtkGramOptions,
   type NntkGramOptions,
   type SymmetricEigen,
 } from './kernels.js';
@@ -53,12 +58,23 @@ export {
   ntkGramLimit, ntkGramLimitSync, nntkGramLimit, nntkGramLimitSync, ntkCrossLimit, ntkCrossLimitSync, ntkDiagonalLimit, ntkDiagonalLimitSync,
   type NtkGramLimitOptions, type NntkGramLimitOptions, type NtkCrossLimitOptions, type NtkDiagonalLimitOptions, type LimitSetting,
 } from './limit.js';
-export { chooseSolver, estimateCosts, type SolverChoice } from './solver-choice.js';
+export { chooseSolver, estimateCosts, type ChoiceContext, type SolverChoice } from './solver-choice.js';
 export {
   train,
   type Damping,
+  type FirstOrderMethod,
+  type FirstOrderStepRecord,
   type Method,
+  type SecondOrderMethod,
+  type SecondOrderStepRecord,
   type StepRecord,
+  type StepRecordBase,
+  type StepRecordOf,
+  type Termination,
+  type TrainingSolver,
+  type TrainingSummary,
+  type IterationTimings,
+  type ResumeState,
   type TrainingRun,
   type TrainOptions,
   type TrainState,
@@ -88,7 +104,7 @@ export {
   type PredictorMethod,
   type PredictorTime,
 } from './predict.js';
-export { linearizedTrajectory, oneStepLoss, relativeFrobeniusError, type OneStepLoss } from './function-space.js';
+export { linearizedTrajectory, oneStepLoss, relativeFrobeniusError, type LinearizedTrajectoryOptions, type OneStepLoss } from './function-space.js';
 export {
   fitExponentialRate,
   fitPowerLaw,
@@ -115,10 +131,11 @@ export {
 } from './serialize/index.js';
 export { runSweep, runPlannedSweep, planSweep } from './sweep/api.js';
 export type { SweepOptions, SweepResult } from './sweep/run-sweep.js';
-export type { SweepSpec, SweepBlock, JobSpec, ValueList } from './sweep/spec.js';
+export type { SweepSpec, SweepBlock, JobSpec, NetworkDefaults, ValueList } from './sweep/spec.js';
 export type { PlannedSweep } from './sweep/expand.js';
 export { sweepSchema } from './sweep/schema.js';
 export type { Shard } from './sweep/shard.js';
-export type { Job, OneStepJob, TrainJob, KernelJob } from './experiments/jobs.js';
+export { EXPERIMENTS, type Experiment, type Job, type JobCurvature, type KernelJob, type NetworkParams, type OneStepJob, type TrainJob } from './experiments/jobs.js';
 export type { DataRef } from './experiments/data-ref.js';
-export type { Progress } from './runner/pool.js';
+export type { Progress, RunSummary } from './runner/pool.js';
+export type { FigureCurvature, RunDescription, TrainingMethod } from './report/types.js';

@@ -7,6 +7,7 @@
  * H B H, the M x M twin of J^T diag(l'') J / M, and H J (C + lambda I)^-1 J^T H / M with C the loss's curvature.
  * Both run on a worker thread; the ...Sync twins block.
  */
+import type { Numbers } from './contract.js';
 import type { Dataset } from './dataset.js';
 import { memoryLimit, requireFits } from './memory.js';
 import type { TwoLayerNet } from './model.js';
@@ -22,7 +23,9 @@ export interface NtkGramOptions extends LossOptions {
 }
 
 export interface NntkGramOptions extends LossOptions {
+  /** { gamma } or { lambda }, as in StepOptions. No default. */
   regularization: Regularization;
+  /** The curvature C of J (C + lambda I)^-1 J^T / M: 'newton' (default) or 'gauss-newton'. */
   curvature?: Curvature;
   /** Cap on every large buffer (default 4 GiB), the structured solver's included. */
   memoryLimitBytes?: number;
@@ -65,9 +68,9 @@ export function nntkGramSync(net: TwoLayerNet, data: Dataset, o: NntkGramOptions
 
 export interface SymmetricEigen {
   /** Ascending. */
-  values: Float64Array;
+  readonly values: Float64Array;
   /** n x n row-major; column k is the unit eigenvector of values[k]. */
-  vectors: Float64Array;
+  readonly vectors: Float64Array;
 }
 
 /**
@@ -77,7 +80,7 @@ export interface SymmetricEigen {
  * be symmetric up to rounding; its symmetric part (A + A^T) / 2 is decomposed. Each eigenvector's entry
  * of largest magnitude is positive. The input is not modified. Blocks (milliseconds for a few hundred rows).
  */
-export function symmetricEigen(matrix: Float64Array, n: number): SymmetricEigen {
+export function symmetricEigen(matrix: Numbers, n: number): SymmetricEigen {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw invalid('E_ARGUMENT', 'n', 'a positive integer', n);
   const A = requireFiniteArray(matrix, 'matrix', n * n);
   let maxAbs = 0;

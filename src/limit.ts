@@ -18,12 +18,13 @@
  * train; default all three) keeps only their terms of B*, E[sigma sigma'] from c, E[c^2] x.x' E[sigma' sigma'] from W and
  * E[c^2] E[sigma' sigma'] from b, and `outputWeights` ('uniform', default: E[c^2] = 1/3; 'signs': E[c^2] = 1) sets E[c^2].
  */
+import type { Numbers } from './contract.js';
 import { ACTIVATIONS, type Activation } from './activation.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { native, type NativeLimitTerms } from './native.js';
 import { type ParameterGroup, requireTrainable } from './parameters.js';
-import { invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
+import { invalid, float64Values, isPlainObject, requireFiniteEntries, requireKnownKeys, requireNumber, requireOneOf } from './validate.js';
 
 /** The network setting whose limit is wanted (docs/MATH.md section 1.2). */
 export interface LimitSetting {
@@ -42,6 +43,7 @@ export interface NtkCrossLimitOptions extends LimitSetting {
 }
 export type NtkDiagonalLimitOptions = NtkCrossLimitOptions;
 export interface NntkGramLimitOptions extends LimitSetting {
+  /** Default 'tanh'. */
   activation?: Activation;
   /** The width-free regularization gamma >= 0 (0 only when B* is positive definite). */
   gamma: number;
@@ -105,8 +107,8 @@ export function nntkGramLimitSync(data: Dataset, o: NntkGramLimitOptions): Float
 }
 
 /** Test points: a Float64Array of whole rows of data.inputDim finite values, and the Mt x M result's size. */
-function prepareTest(testArg: unknown, data: Dataset, what: string, resultEntries: (Mt: number) => number): number {
-  if (!isFloat64Array(testArg)) throw invalid('E_ARGUMENT', `${what} test`, 'a Float64Array of test points', testArg);
+function prepareTest(testValues: unknown, data: Dataset, what: string, resultEntries: (Mt: number) => number): { test: Float64Array; Mt: number } {
+  const testArg = float64Values(testValues, `${what} test`);
   const d = data.inputDim;
   if (testArg.length % d !== 0) {
     throw invalid('E_SHAPE', `${what} test`, `whole rows of inputDim = ${d} values`, testArg, `it holds ${testArg.length} numbers, not a multiple of ${d}`);
@@ -117,7 +119,7 @@ function prepareTest(testArg: unknown, data: Dataset, what: string, resultEntrie
   if (bytes > MAX_GRAM_BYTES) {
     throw new NntkError('E_TOO_LARGE', `the ${what} result would take ${(bytes / 2 ** 30).toFixed(1)} GiB; use fewer test points`);
   }
-  return Mt;
+  return { test: testArg, Mt };
 }
 
 function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: string) {
@@ -126,8 +128,8 @@ function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: s
   requireKnownKeys(options, `${what} options`, ['activation', ...SETTING_KEYS]);
   const activation = options.activation === undefined ? 'tanh' : requireOneOf(options.activation, 'activation', ACTIVATIONS);
   const terms = limitTerms(options);
-  const Mt = prepareTest(test, data, what, (rows) => (what === 'ntkCrossLimit' ? rows * data.size : rows));
-  return { data, activation, test: test as Float64Array, Mt, terms };
+  const { test: values, Mt } = prepareTest(test, data, what, (rows) => (what === 'ntkCrossLimit' ? rows * data.size : rows));
+  return { data, activation, test: values, Mt, terms };
 }
 
 /**
@@ -138,12 +140,12 @@ function prepareCross(dataArg: unknown, test: unknown, options: unknown, what: s
  * of both sets. The argument order (data, test) is that of ntkCross(net, data, test). On a worker thread,
  * from copies; ntkCrossLimitSync blocks.
  */
-export async function ntkCrossLimit(data: Dataset, test: Float64Array, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
+export async function ntkCrossLimit(data: Dataset, test: Numbers, o: NtkCrossLimitOptions = {}): Promise<Float64Array> {
   const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkCrossLimit(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
 }
-export function ntkCrossLimitSync(data: Dataset, test: Float64Array, o: NtkCrossLimitOptions = {}): Float64Array {
+export function ntkCrossLimitSync(data: Dataset, test: Numbers, o: NtkCrossLimitOptions = {}): Float64Array {
   const p = prepareCross(data, test, o, 'ntkCrossLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkCrossLimitSync(p.test, p.Mt, p.data.x, p.data.size, p.data.inputDim, p.activation, undefined, p.terms);
@@ -154,12 +156,12 @@ export function ntkCrossLimitSync(data: Dataset, test: Float64Array, o: NtkCross
  * the diagonal of the Gram of the test points times Mt / M. data only supplies M and inputDim.
  * On a worker thread, from a copy; ntkDiagonalLimitSync blocks.
  */
-export async function ntkDiagonalLimit(data: Dataset, test: Float64Array, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
+export async function ntkDiagonalLimit(data: Dataset, test: Numbers, o: NtkDiagonalLimitOptions = {}): Promise<Float64Array> {
   const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkDiagonalLimit(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation, undefined, p.terms);
 }
-export function ntkDiagonalLimitSync(data: Dataset, test: Float64Array, o: NtkDiagonalLimitOptions = {}): Float64Array {
+export function ntkDiagonalLimitSync(data: Dataset, test: Numbers, o: NtkDiagonalLimitOptions = {}): Float64Array {
   const p = prepareCross(data, test, o, 'ntkDiagonalLimit');
   if (p.Mt === 0) return new Float64Array(0);
   return native().ntkDiagonalLimitSync(p.test, p.Mt, p.data.inputDim, p.data.size, p.activation, undefined, p.terms);

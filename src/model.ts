@@ -5,7 +5,7 @@
  * makes a new network.
  */
 import { ACTIVATIONS, type Activation } from './activation.js';
-import { MAX_PARAMETER_COUNT } from './contract.js';
+import { MAX_PARAMETER_COUNT, type Numbers } from './contract.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { LOSS_KEYS, type LossOptions, lossData, resolveLoss } from './loss.js';
 import { NntkError } from './errors.js';
@@ -14,6 +14,7 @@ import { native, type NativeNet } from './native.js';
 import {
   flattenParameters,
   type NetParameters,
+  type NetParametersInput,
   PARAMETER_GROUPS,
   type ParameterGroup,
   requireTrainable,
@@ -34,7 +35,7 @@ import {
 import { decodeNet, encodeNet, type TwoLayerNetJSON } from './serialize/net-json.js';
 
 export type { TwoLayerNetJSON } from './serialize/net-json.js';
-export type { NetParameters, ParameterGroup } from './parameters.js';
+export type { NetParameters, NetParametersInput, ParameterGroup } from './parameters.js';
 export { PARAMETER_GROUPS } from './parameters.js';
 
 /** Default cap on one dense P x P matrix (and any other large buffer of a call): 4 GiB. */
@@ -62,10 +63,22 @@ export type Init = (typeof INITS)[number];
 /** Where a network's parameters started: one of INITS, or 'given' (TwoLayerNet.fromParameters). */
 export type NetOrigin = Init | 'given';
 
+/** Options of net.hessian. */
+export interface HessianOptions extends LossOptions {
+  /** 'newton' (default: the exact Hessian) or 'gauss-newton' (J^T diag(l'') J / M). */
+  curvature?: 'newton' | 'gauss-newton';
+  /** Cap on the P' x P' matrix in bytes (default 4 GiB). */
+  memoryLimitBytes?: number;
+}
+
 export interface CreateOptions {
+  /** N, the number of hidden neurons (>= 1; even for init 'symmetric'). No default. */
   width: number;
+  /** d, the input dimension (>= 1). No default. */
   inputDim: number;
+  /** The output scaling exponent of f = N^-beta sum_i c_i sigma_i, in [0, 1] (docs/MATH.md section 1). Default 0.52. */
   beta?: number;
+  /** sigma (docs/MATH.md section 1). Default 'tanh'. */
   activation?: Activation;
   /** The factor a of f = (a / N^beta) sum_i c_i sigma_i (docs/MATH.md section 1.1): finite, nonzero; default 1. */
   outputScale?: number;
@@ -82,6 +95,7 @@ export interface CreateOptions {
    * the width values themselves (finite; with init 'symmetric' they must already pair as c[i + N/2] = -c[i]).
    */
   outputWeights?: OutputWeights;
+  /** Seed of the initial draw (the same seed gives the same network bit for bit). No default. */
   seed: number;
 }
 
@@ -233,7 +247,7 @@ export class TwoLayerNet {
 
   /** A network with the given parameters (copied). W is width x inputDim, row-major; trainable as in create. */
   static fromParameters(
-    o: NetParameters & { beta: number; activation?: Activation; outputScale?: number; trainable?: readonly ParameterGroup[] },
+    o: NetParametersInput & { beta: number; activation?: Activation; outputScale?: number; trainable?: readonly ParameterGroup[] },
   ): TwoLayerNet {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'TwoLayerNet.fromParameters options', 'an object', o);
     requireKnownKeys(o, 'TwoLayerNet.fromParameters options', ['W', 'b', 'c', 'beta', 'activation', 'outputScale', 'trainable']);
@@ -290,7 +304,7 @@ export class TwoLayerNet {
   }
 
   /** f at each row of x (rows of inputDim numbers, row-major). */
-  predict(x: Float64Array): Float64Array {
+  predict(x: Numbers): Float64Array {
     const s = state(this);
     const values = requireFiniteArray(x, 'x');
     if (values.length % this.inputDim !== 0) {
@@ -332,7 +346,7 @@ export class TwoLayerNet {
    */
   hessian(
     data: Dataset,
-    o: { curvature?: 'newton' | 'gauss-newton'; memoryLimitBytes?: number } & LossOptions = {},
+    o: HessianOptions = {},
   ): Float64Array {
     if (!isPlainObject(o)) throw invalid('E_ARGUMENT', 'hessian options', 'an object', o);
     requireKnownKeys(o, 'hessian options', ['curvature', 'memoryLimitBytes', ...LOSS_KEYS]);
@@ -346,7 +360,7 @@ export class TwoLayerNet {
    * A new network with parameters theta + alpha * step. Frozen groups (docs/MATH.md section 1.2) are copied
    * bit for bit; the step must be zero there (as the steps and gradients of this package are), else E_ARGUMENT.
    */
-  withStep(step: NetParameters, alpha = 1): TwoLayerNet {
+  withStep(step: NetParametersInput, alpha = 1): TwoLayerNet {
     state(this);
     if (!isPlainObject(step)) throw invalid('E_ARGUMENT', 'step', 'an object { W, b, c }', step);
     const dW = requireFiniteArray(step.W, 'step.W', this.width * this.inputDim);

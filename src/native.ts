@@ -1,5 +1,5 @@
 /**
- * Loads the compiled core (build/Release/nntk.node) and describes its raw interface. Everything
+ * Loads the compiled core (see load() below) and describes its raw interface. Everything
  * passed to it has been validated by the TypeScript layer first (src/request.ts); the addon checks
  * again with its strict reader (native/addon/args.hpp). This is the bottom of src/: it imports only
  * the contract and the error class (test/contract.test.ts checks that nothing above is imported).
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ActivationName, CurvatureName, SpectrumName } from './contract.js';
+import type { ActivationName, CurvatureName, FactorizationName, SpectrumName } from './contract.js';
 import { NntkError } from './errors.js';
 
 /**
@@ -60,37 +60,37 @@ export interface NativeStepRequest {
   memoryLimitBytes: number;
 }
 export interface Inertia {
-  positive: number;
-  negative: number;
-  zero: number;
+  readonly positive: number;
+  readonly negative: number;
+  readonly zero: number;
 }
 /** Seconds spent in each phase of a step. */
 export interface StepTimings {
-  evaluation: number;
-  assembly: number;
-  factorization: number;
-  inertia: number;
-  condition: number;
-  solve: number;
-  spectrum: number;
+  readonly evaluation: number;
+  readonly assembly: number;
+  readonly factorization: number;
+  readonly inertia: number;
+  readonly condition: number;
+  readonly solve: number;
+  readonly spectrum: number;
 }
 /** What a step reports besides the step itself (native/core/step.hpp). */
 export interface StepReport {
-  /** Which path and factorization ran: 'dense-cholesky', 'dense-ldlt', 'structured-woodbury' or 'structured-woodbury-deflated'. */
-  solver: string;
+  /** Which path and factorization ran (src/contract.ts FACTORIZATIONS): e.g. 'dense-cholesky', 'structured-woodbury', 'primal-qr'. */
+  readonly solver: FactorizationName;
   /** Of C + lambda I. */
-  inertia: Inertia;
-  minEigenvalue?: number;
-  maxEigenvalue?: number;
+  readonly inertia: Inertia;
+  readonly minEigenvalue?: number;
+  readonly maxEigenvalue?: number;
   /** Ascending ('full' only). */
-  eigenvalues?: Float64Array;
+  readonly eigenvalues?: Float64Array;
   /** L at the current parameters, |grad L| and |step|. */
-  loss: number;
-  gradientNorm: number;
-  stepNorm: number;
+  readonly loss: number;
+  readonly gradientNorm: number;
+  readonly stepNorm: number;
   /** LAPACK's estimate of 1 / cond_1(C + lambda I). */
-  reciprocalCondition: number;
-  timings: StepTimings;
+  readonly reciprocalCondition: number;
+  readonly timings: StepTimings;
 }
 export interface NativeStepOutcome extends StepReport {
   step: Float64Array; // flat, neuron-major
@@ -151,7 +151,7 @@ export interface NativeOneStepPoint {
   stepNorm?: number;
   inertia?: Inertia;
   nntk?: Float64Array;
-  solver?: string;
+  solver?: FactorizationName;
   errorCode?: string;
   error?: string;
 }
@@ -237,24 +237,40 @@ export interface Addon {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const addonPath = join(root, 'build', 'Release', 'nntk.node');
 
+/**
+ * node-gyp-build picks the addon: build/Release/nntk.node when there is one (a build from source, which
+ * is what a checkout of the repository uses), otherwise the prebuilt binary for this platform that the
+ * package ships (prebuilds/linux-x64/nntk.napi.glibc.node, made by scripts/prepack.mjs). NNTK_PREBUILD
+ * names another package folder to look in.
+ */
 function load(): Addon {
+  const require = createRequire(import.meta.url);
+  let where = '';
   try {
-    const addon = createRequire(import.meta.url)(addonPath) as Addon;
+    const resolveAddon = (require('node-gyp-build') as { resolve(dir: string): string }).resolve;
+    where = resolveAddon(root);
+    const addon = require(where) as Addon;
     addon.setErrorClass(NntkError);
     const threads = Number(process.env.OPENBLAS_NUM_THREADS ?? process.env.NNTK_THREADS);
     if (Number.isInteger(threads) && threads > 0) addon.setThreads(threads);
     return addon;
   } catch (cause) {
-    const reason = existsSync(addonPath) ? String((cause as Error).message) : `${addonPath} does not exist`;
+    const reason = String((cause as Error).message).trim();
+    const inCheckout = existsSync(join(root, 'scripts', 'setup.mjs'));
+    const missingLibrary = /cannot open shared object file/.test(reason);
     throw new NntkError(
       'E_NATIVE_LOAD',
-      `could not load nntk's native core: ${reason}\n` +
+      `could not load nntk's native core${where ? ` (${where})` : ''}: ${reason}\n` +
         'Possible solutions:\n' +
-        '- Install the system libraries: sudo apt-get install -y libopenblas-dev liblapacke-dev cmake g++\n' +
-        '- Build the addon: npm run build (or: npx cmake-js compile --out build)\n' +
-        '- After a Node.js upgrade, rebuild: rm -rf build && npm run build',
+        (missingLibrary || !inCheckout
+          ? '- Install OpenBLAS, which the prebuilt core links to: sudo apt-get install -y libopenblas0-pthread\n'
+          : '') +
+        (inCheckout
+          ? '- Build the addon in this checkout: npm run build (it installs the Debian packages it needs as root)\n' +
+            '- Build from scratch: rm -rf build && npm run build'
+          : '- In the project that depends on nntk, build the core from source: npm rebuild nntk ' +
+            '(it prints the packages it needs: libopenblas-dev liblapacke-dev cmake g++, and cmake-js with node-addon-api)'),
     );
   }
 }

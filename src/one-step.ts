@@ -7,7 +7,7 @@
  * structured system per (data set, lambda) and takes both the step and the NNTK from it. The results
  * equal newtonStep + withStep + nntkGram per point, at a fraction of the cost.
  */
-import { CURVATURES } from './contract.js';
+import { CURVATURES, type FactorizationName } from './contract.js';
 import { type Dataset, requireDataset } from './dataset.js';
 import { NntkError, type NntkErrorCode } from './errors.js';
 import { memoryLimit, requireFits } from './memory.js';
@@ -26,32 +26,33 @@ export interface OneStepGridOptions {
 }
 
 export interface OneStepGridPoint {
-  lambda: number;
+  readonly lambda: number;
   /** L(theta_0 + step). */
-  lossAfter: number;
+  readonly lossAfter: number;
   /** max_i |(dw_i, db_i, dc_i)| of the step. */
-  maxNeuronUpdate: number;
-  stepNorm: number;
+  readonly maxNeuronUpdate: number;
+  readonly stepNorm: number;
   /** Of C + lambda I. */
-  inertia: Inertia;
+  readonly inertia: Inertia;
   /** J (C + lambda I)^-1 J^T / M (M x M, row-major). */
-  nntk: Float64Array;
-  solver: string;
+  readonly nntk: Float64Array;
+  /** The factorization that ran: 'structured-woodbury[-deflated]' (Newton) or 'gauss-newton-kernel-cholesky'. */
+  readonly solver: FactorizationName;
 }
 
 /** A system that is singular to working precision: the error it raised; the other points are unaffected. */
 export interface OneStepGridFailure {
-  lambda: number;
-  error: NntkError;
+  readonly lambda: number;
+  readonly error: NntkError;
 }
 
 export interface OneStepGridResult {
   /** The network's outputs at the (shared) inputs. */
-  f0: Float64Array;
+  readonly f0: Float64Array;
   /** B = J J^T / M (Gauss-Newton only). */
-  ntk?: Float64Array;
+  readonly ntk?: Float64Array;
   /** One entry per data set, in the order given: L(theta_0) and one point per regularization. */
-  datasets: { loss: number; points: (OneStepGridPoint | OneStepGridFailure)[] }[];
+  readonly datasets: { loss: number; points: (OneStepGridPoint | OneStepGridFailure)[] }[];
 }
 
 const MAX_POINTS = 10000;

@@ -1,11 +1,24 @@
+import type { Numbers } from './contract.js';
 import { NntkError } from './errors.js';
 import { invalid } from './validate.js';
 
 /** The flat neuron-major parameter order of docs/MATH.md section 1: [w_1 (d), b_1, c_1, w_2, ...]. */
 export interface NetParameters {
-  W: Float64Array; // width x inputDim, row-major
+  /** width x inputDim, row-major: row i is w_i. */
+  W: Float64Array;
   b: Float64Array;
   c: Float64Array;
+}
+
+/**
+ * Parameters as inputs accept them (TwoLayerNet.fromParameters, withStep): Float64Arrays (read in place) or
+ * arrays of numbers (copied).
+ */
+export interface NetParametersInput {
+  /** width x inputDim, row-major: row i is w_i. */
+  readonly W: Numbers;
+  readonly b: Numbers;
+  readonly c: Numbers;
 }
 
 /** The parameter groups, in the order of a neuron's block (docs/MATH.md sections 1 and 1.2). */

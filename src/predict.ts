@@ -12,6 +12,7 @@
  * linearizedPredictor builds one from a network: gradient descent with the NTK, Newton / Gauss-Newton with the
  * NNTK, at the network's width or in the infinite-width limit.
  */
+import type { Numbers } from './contract.js';
 import { Dataset as DatasetClass, type Dataset, requireDataset } from './dataset.js';
 import { NntkError } from './errors.js';
 import { type LimitSetting, ntkGramLimit } from './limit.js';
@@ -24,18 +25,20 @@ import { copyOf, invalid, isPlainObject, requireFiniteArray, requireKnownKeys, r
 
 export interface CrossKernel {
   /** Mt x M, row-major: the kernel between each test point (row) and each training point. */
-  cross: Float64Array;
+  readonly cross: Float64Array;
   /** Mt: the kernel of each test point with itself. */
-  diagonal: Float64Array;
+  readonly diagonal: Float64Array;
 }
 export interface NtkCrossOptions {
   /** Cap on the Mt x M result and its scratch (default 4 GiB). */
   memoryLimitBytes?: number;
 }
 export interface NntkCrossOptions {
+  /** { gamma } or { lambda }, as in StepOptions. No default. */
   regularization: Regularization;
   /** Default 'newton'. */
   curvature?: Curvature;
+  /** Cap on the (Mt + M)^2 kernel and the structured solver's buffers (default 4 GiB). */
   memoryLimitBytes?: number;
 }
 
@@ -64,17 +67,17 @@ function nntkCrossArgs(net: unknown, data: unknown, test: unknown, value: unknow
 }
 
 /** B(x_t, x_m) = J_t J^T / M between test inputs (rows of inputDim) and the training points, on a worker thread. */
-export async function ntkCross(net: TwoLayerNet, data: Dataset, test: Float64Array, o: NtkCrossOptions = {}): Promise<CrossKernel> {
+export async function ntkCross(net: TwoLayerNet, data: Dataset, test: Numbers, o: NtkCrossOptions = {}): Promise<CrossKernel> {
   return native().ntkCross(...ntkCrossArgs(net, data, test, o));
 }
-export function ntkCrossSync(net: TwoLayerNet, data: Dataset, test: Float64Array, o: NtkCrossOptions = {}): CrossKernel {
+export function ntkCrossSync(net: TwoLayerNet, data: Dataset, test: Numbers, o: NtkCrossOptions = {}): CrossKernel {
   return native().ntkCrossSync(...ntkCrossArgs(net, data, test, o));
 }
 /** J_t (C + lambda I)^-1 J^T / M between test inputs and the training points (the structured solver's Woodbury form). */
-export async function nntkCross(net: TwoLayerNet, data: Dataset, test: Float64Array, o: NntkCrossOptions): Promise<CrossKernel> {
+export async function nntkCross(net: TwoLayerNet, data: Dataset, test: Numbers, o: NntkCrossOptions): Promise<CrossKernel> {
   return native().nntkCross(...nntkCrossArgs(net, data, test, o));
 }
-export function nntkCrossSync(net: TwoLayerNet, data: Dataset, test: Float64Array, o: NntkCrossOptions): CrossKernel {
+export function nntkCrossSync(net: TwoLayerNet, data: Dataset, test: Numbers, o: NntkCrossOptions): CrossKernel {
   return native().nntkCrossSync(...nntkCrossArgs(net, data, test, o));
 }
 
@@ -82,13 +85,15 @@ export type PredictorTime = 'discrete' | 'continuous';
 
 export interface KernelPredictorInit {
   /** M x M, row-major, symmetric positive semidefinite up to rounding (an NTK or an NNTK). */
-  kernel: Float64Array;
+  readonly kernel: Numbers;
   /** Training targets and the function at the training points at t = 0. */
-  y: Float64Array;
-  f0: Float64Array;
-  /** Optional test points: the Mt x M cross kernel and the function there at t = 0. */
-  cross?: Float64Array;
-  f0Test?: Float64Array;
+  readonly y: Numbers;
+  /** The function at the training points at t = 0 (length M). */
+  readonly f0: Numbers;
+  /** Optional test points: the Mt x M cross kernel (row-major). Default: none; give it with f0Test. */
+  readonly cross?: Numbers;
+  /** The function at the test points at t = 0 (length Mt). Default: none; give it with cross. */
+  readonly f0Test?: Numbers;
   /** Step size (gradient descent's learning rate, Newton's alpha); default 1. */
   alpha?: number;
   /** 'discrete' (default): f_{t+1} = f_t + alpha K (y - f_t); 'continuous': df/dt = alpha K (y - f). */
@@ -97,9 +102,9 @@ export interface KernelPredictorInit {
 
 export interface Prediction {
   /** The function at the training points. */
-  train: Float64Array;
+  readonly train: Float64Array;
   /** The function at the test points (when the predictor has them). */
-  test?: Float64Array;
+  readonly test?: Float64Array;
 }
 
 /** The linearized dynamics of one kernel, decomposed once (see the module comment). */
@@ -222,21 +227,22 @@ export type PredictorMethod = 'gd' | 'newton' | 'gauss-newton';
 export interface LinearizedPredictorOptions {
   /** 'gd': the NTK; 'newton' / 'gauss-newton': the NNTK of that curvature. */
   method: PredictorMethod;
-  /** gd: the learning rate (f_{t+1} = f_t + learningRate B (y - f_t)); required for gd. */
+  /** gd: the learning rate (f_{t+1} = f_t + learningRate B (y - f_t)); required for gd, no default. */
   learningRate?: number;
   /** newton / gauss-newton: the step size (default 1). */
   alpha?: number;
-  /** newton / gauss-newton. */
+  /** newton / gauss-newton: { gamma } or { lambda }; required for them, no default. */
   regularization?: Regularization;
   /**
    * The infinite-width kernels instead of the network's (default false): a^2 N^(1 - 2 beta) B* for gd, B* (B* + (gamma / a^2) I)^-1 for
    * newton / gauss-newton (a = net.outputScale), B* of the network's trainable groups and output weights (docs/MATH.md section 1.2).
    */
   limit?: boolean;
-  /** Test inputs, rows of inputDim. */
-  test?: Float64Array;
+  /** Test inputs, rows of inputDim (a Float64Array or an array of numbers). Default: none (training points only). */
+  test?: Numbers;
   /** Default 'discrete'. */
   time?: PredictorTime;
+  /** Cap on the kernels' buffers, as in StepOptions. Default 4 GiB. */
   memoryLimitBytes?: number;
 }
 

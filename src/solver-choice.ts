@@ -24,11 +24,11 @@ import { NntkError } from './errors.js';
 import { requireInteger, requireOneOf } from './validate.js';
 
 export interface SolverChoice {
-  solver: 'dense' | 'structured' | 'primal';
-  denseCost: number;
-  structuredCost: number;
+  readonly solver: 'dense' | 'structured' | 'primal';
+  readonly denseCost: number;
+  readonly structuredCost: number;
   /** Gauss-Newton only: absent for Newton, which the primal solver does not serve. */
-  primalCost?: number;
+  readonly primalCost?: number;
 }
 
 export function estimateCosts(P: number, M: number, width: number, spectrum: Spectrum) {

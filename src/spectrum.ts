@@ -28,13 +28,15 @@ import { type Curvature, nativeRequest, type Regularization, systemRequest } fro
 import { invalid, isPlainObject, requireInteger, requireKnownKeys, requireOneOf } from './validate.js';
 import { LOSS_KEYS, type LossOptions } from './loss.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export type SpectrumMethod = 'secular' | 'bisection';
 export const SPECTRUM_METHODS = ['secular', 'bisection'] as const;
 
 export interface SpectrumHistogramOptions {
-  /** This many equal bins over [smallest, largest] eigenvalue (slightly padded); one pass per edge. */
+  /** This many equal bins over [smallest, largest] eigenvalue (slightly padded); one pass per edge. Give bins or edges; no default. */
   bins?: number;
-  /** Or the bin edges themselves (strictly increasing, finite); counts are of [edges[b], edges[b + 1]). */
+  /** Or the bin edges themselves (strictly increasing, finite); counts are of [edges[b], edges[b + 1]). Absent: equal bins. */
   edges?: ArrayLike<number>;
 }
 export interface SpectrumDensityOptions {
@@ -47,6 +49,7 @@ export interface SpectrumDensityOptions {
 }
 
 export interface CurvatureSpectrumOptions extends LossOptions {
+  /** { gamma } or { lambda }, as in StepOptions. No default. */
   regularization: Regularization;
   /** Default 'newton'. */
   curvature?: Curvature;
@@ -62,47 +65,47 @@ export interface CurvatureSpectrumOptions extends LossOptions {
   eigenvectors?: boolean;
   /** The exact Frobenius norm |C + lambda I|_F (one more pass; default false). */
   frobenius?: boolean;
-  /** An exact histogram of all P eigenvalues. */
+  /** An exact histogram of all P eigenvalues. Default: none. */
   histogram?: SpectrumHistogramOptions;
-  /** The spectral density by stochastic Lanczos quadrature. */
+  /** The spectral density by stochastic Lanczos quadrature. Default: none. */
   density?: SpectrumDensityOptions;
 }
 
 export interface CurvatureSpectrum {
   /** Of C + lambda I. */
-  inertia: Inertia;
+  readonly inertia: Inertia;
   /** smallest[0] and largest[0]. */
-  minEigenvalue: number;
-  maxEigenvalue: number;
+  readonly minEigenvalue: number;
+  readonly maxEigenvalue: number;
   /** The absolute regularization used. */
-  lambda: number;
+  readonly lambda: number;
   /** Shifted inertias the bisection evaluated (0 for the secular method). */
-  bisectionSteps: number;
+  readonly bisectionSteps: number;
   /** Ascending. */
-  smallest: Float64Array;
+  readonly smallest: Float64Array;
   /** Descending. */
-  largest: Float64Array;
+  readonly largest: Float64Array;
   /**
    * With eigenvectors: unit vectors (P values each) of smallest[k] and largest[k], and |(C + lambda I) u - mu u|.
    * An eigenvalue found by counting (one not lifted above every block eigenvalue, or after ties) has an empty
    * vector and residual -1.
    */
-  smallestVectors?: Float64Array[];
-  largestVectors?: Float64Array[];
-  smallestResiduals?: Float64Array;
-  largestResiduals?: Float64Array;
+  readonly smallestVectors?: Float64Array[];
+  readonly largestVectors?: Float64Array[];
+  readonly smallestResiduals?: Float64Array;
+  readonly largestResiduals?: Float64Array;
   /** Exact: sum of the block traces plus |J|_F^2 / M (absent for method 'bisection'). */
-  trace?: number;
-  frobeniusNorm?: number;
+  readonly trace?: number;
+  readonly frobeniusNorm?: number;
   /** counts[b]: exact number of eigenvalues in [edges[b], edges[b + 1]); densityCounts[b]: SLQ's estimate of it. */
-  histogram?: { edges: Float64Array; counts: Float64Array; densityCounts?: Float64Array };
+  readonly histogram?: { edges: Float64Array; counts: Float64Array; densityCounts?: Float64Array };
   /** SLQ's Gauss rule over all probes: nodes (Ritz values) and weights summing to P. */
-  density?: { nodes: Float64Array; weights: Float64Array };
+  readonly density?: { nodes: Float64Array; weights: Float64Array };
   /** Streamed O(M^2 P) passes and O(M P) products the call made. */
-  passes: number;
-  products: number;
+  readonly passes: number;
+  readonly products: number;
   /** 'secular', 'gauss-newton-closed-form', 'dense-rotated' (small P) or 'bisection'. */
-  method: string;
+  readonly method: string;
 }
 
 type Prepared =
@@ -191,7 +194,7 @@ function prepare(net: unknown, data: unknown, options: unknown): Prepared {
 }
 
 function fromSecular(r: NativeSpectrumResult, lambda: number, wantVectors: boolean): CurvatureSpectrum {
-  const out: CurvatureSpectrum = {
+  const out: Mutable<CurvatureSpectrum> = {
     inertia: r.inertia!,
     minEigenvalue: r.smallest[0]!,
     maxEigenvalue: r.largest[0]!,

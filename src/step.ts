@@ -23,9 +23,16 @@ export type Solver = 'auto' | 'dense' | 'structured' | 'primal';
 export type Spectrum = 'none' | 'inertia' | 'extremal' | 'full';
 
 export interface StepOptions extends LossOptions {
+  /** { gamma } (lambda = gamma * N^(1 - 2 beta), width-free; docs/MATH.md section 3) or { lambda } (absolute). No default. */
   regularization: Regularization;
+  /** 'newton' (the exact Hessian) or 'gauss-newton' (J^T diag(l'') J / M). Default 'newton'. */
   curvature?: Curvature;
+  /**
+   * 'dense' (P x P, LAPACK), 'structured' (O(M^2 P), width-linear), 'primal' (Gauss-Newton only, QR of J) or
+   * 'auto' (default: the cheaper path by the cost model of chooseSolver).
+   */
   solver?: Solver;
+  /** What to report of C + lambda I: 'none', 'inertia' (default), 'extremal' (adds the extreme eigenvalues) or 'full' (dense only: every eigenvalue). */
   spectrum?: Spectrum;
   /** Cap on every large buffer in bytes (default 4 GiB): the dense P x P matrix, whose size makes 'auto' turn to the structured solver past it, and the structured solver's caches and scratch. */
   memoryLimitBytes?: number;
@@ -36,9 +43,9 @@ export interface StepResult extends StepReport {
    * Add to the parameters: step = -(C + lambda I)^-1 grad L in the trainable coordinates, zeros in the frozen
    * groups (docs/MATH.md section 1.2), so net.withStep(step) keeps them bit for bit.
    */
-  step: NetParameters;
+  readonly step: NetParameters;
   /** The absolute regularization used. */
-  lambda: number;
+  readonly lambda: number;
 }
 
 const SOLVERS = ['auto', 'dense', 'structured', 'primal'] as const;

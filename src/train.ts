@@ -9,11 +9,11 @@
  * and a full text report, and can be resumed from its last network and state.
  */
 import { type Basis, Dataset } from './dataset.js';
-import { NntkError } from './errors.js';
+import { NntkError, type NntkErrorCode } from './errors.js';
 import { ntkGram, symmetricEigen } from './kernels.js';
 import { memoryLimit } from './memory.js';
 import { state, TwoLayerNet, withParameters } from './model.js';
-import { DAMPINGS, METHODS, TERMINATIONS } from './contract.js';
+import { DAMPINGS, METHODS, type SolverKind, TERMINATIONS } from './contract.js';
 import { native } from './native.js';
 import { options as readOptions, problem as problemOf, type Regularization, resolveLambda, resolveSolver } from './request.js';
 import type { Inertia, StepTimings } from './native.js';
@@ -37,63 +37,89 @@ export type Termination = (typeof TERMINATIONS)[number];
 /** Seconds spent in one iteration's solves (summed over its tries), candidate evaluations and damping rule. */
 export interface IterationTimings extends StepTimings {
   /** Evaluating the loss at the tried parameters. */
-  candidates: number;
+  readonly candidates: number;
   /** The damping rule's own work ('curvature-aware': lambda_min(B_t)). */
-  damping: number;
+  readonly damping: number;
 }
 
-export interface StepRecord {
+/** The methods that solve a regularized linear system each iteration (the others are first-order). */
+export type SecondOrderMethod = Extract<Method, 'newton' | 'gauss-newton'>;
+export type FirstOrderMethod = Extract<Method, 'gd' | 'adam'>;
+
+/** What every record has, whatever the method (StepRecord narrows on `method`). */
+export interface StepRecordBase {
+  /** The run's method: the discriminant of StepRecord (`if (r.method === 'newton') r.lambda ...`). */
+  readonly method: Method;
   /** 0 is the state before the first iteration; record t describes the network after t iterations. */
-  iteration: number;
-  loss: number;
+  readonly iteration: number;
+  readonly loss: number;
   /** Seconds since the start of the run (resumed runs continue the count). */
-  seconds: number;
-  /** Second-order methods: the regularization of the last try, whether a step was taken, the index of the last try. */
-  lambda?: number;
-  accepted?: boolean;
-  retries?: number;
-  /** Second-order methods: how many tries of this iteration were rejected (retries, plus one if no step was taken). */
-  rejectedTries?: number;
-  /**
-   * Second-order methods, when defined: the gain ratio rho = (actual decrease) / (decrease predicted by
-   * the quadratic model) of the last try (docs/MATH.md section 3). Undefined when the try was not
-   * evaluated (indefinite) or the model predicted no decrease.
-   */
-  gainRatio?: number;
-  /** The loss before this iteration minus the loss after it (0 for an iteration without a step). */
-  costChange?: number;
-  /** Second-order methods: where this iteration's time went, summed over its tries. */
-  timings?: IterationTimings;
-  /** Of C + lambda I at the last try. */
-  inertia?: Inertia;
-  minEigenvalue?: number;
-  maxEigenvalue?: number;
-  stepNorm?: number;
-  /** max_i |(dw_i, db_i, dc_i)|: the paper's Lemma 9 quantity. */
-  maxNeuronUpdate?: number;
-  gradientNorm?: number;
+  readonly seconds: number;
+  /** The loss before this iteration minus the loss after it (0 for an iteration without a step); absent in record 0. */
+  readonly costChange?: number;
+  /** |step| of this iteration (0 without a step); absent in record 0. */
+  readonly stepNorm?: number;
+  /** max_i |(dw_i, db_i, dc_i)|: the paper's Lemma 9 quantity; absent in record 0. */
+  readonly maxNeuronUpdate?: number;
+  /** |grad L| at the start of this iteration; absent in record 0. */
+  readonly gradientNorm?: number;
   /** Logistic loss: the fraction of training points with y f > 0 (the sign of f classifies). */
-  accuracy?: number;
+  readonly accuracy?: number;
   /** |coefficient error| on the data set's basis (least squares), when diagnostics ask for it. */
-  components?: Float64Array;
+  readonly components?: Float64Array;
   /**
    * |coefficient error| on the eigenvectors of the initial NTK Gram, largest eigenvalue first. Like `components`,
    * NaN in the last record of a run that diverged (its residual is no longer finite).
    */
-  ntkModes?: Float64Array;
+  readonly ntkModes?: Float64Array;
 }
+
+/** A record of 'newton' or 'gauss-newton': the regularization, the tries and the solve of the iteration. */
+export interface SecondOrderStepRecord extends StepRecordBase {
+  readonly method: SecondOrderMethod;
+  /** The regularization of the last try (record 0: the starting lambda). */
+  readonly lambda: number;
+  /** Whether a step was taken (record 0: false). */
+  readonly accepted: boolean;
+  /** The index of the last try (0 when the first try was kept). */
+  readonly retries: number;
+  /** How many tries of this iteration were rejected (retries, plus one if no step was taken); absent in record 0. */
+  readonly rejectedTries?: number;
+  /**
+   * The gain ratio rho = (actual decrease) / (decrease predicted by the quadratic model) of the last try
+   * (docs/MATH.md section 3). Absent when the try was not evaluated (indefinite) or the model predicted no decrease.
+   */
+  readonly gainRatio?: number;
+  /** Where this iteration's time went, summed over its tries; absent in record 0. */
+  readonly timings?: IterationTimings;
+  /** Of C + lambda I at the last try (spectrum 'inertia' or 'extremal'). */
+  readonly inertia?: Inertia;
+  /** Of C + lambda I at the last try (spectrum 'extremal'). */
+  readonly minEigenvalue?: number;
+  readonly maxEigenvalue?: number;
+}
+
+/** A record of 'gd' or 'adam'. */
+export interface FirstOrderStepRecord extends StepRecordBase {
+  readonly method: FirstOrderMethod;
+}
+
+/** One record of a run's history, discriminated by `method`. */
+export type StepRecord = SecondOrderStepRecord | FirstOrderStepRecord;
+/** The records of a run of method M. */
+export type StepRecordOf<M extends Method> = M extends SecondOrderMethod ? SecondOrderStepRecord : FirstOrderStepRecord;
 
 /** What a resumed run continues from. */
 export interface TrainState {
   /** The method the state belongs to. */
-  method: Method;
-  iteration: number;
-  seconds: number;
-  lambda: number;
-  nu: number;
+  readonly method: Method;
+  readonly iteration: number;
+  readonly seconds: number;
+  readonly lambda: number;
+  readonly nu: number;
   /** Adam's moments, one entry per parameter (flat, neuron-major). */
-  adamM?: Float64Array;
-  adamV?: Float64Array;
+  readonly adamM?: Float64Array;
+  readonly adamV?: Float64Array;
 }
 
 /**
@@ -110,51 +136,55 @@ export type ResumeState = Omit<TrainState, 'method' | 'adamM' | 'adamV'> & {
 /** A run as a whole, like Ceres' Solver::Summary. Cost is the loss L = |f - y|^2 / (2M). */
 export interface TrainingSummary {
   /** One line: method, damping, solver, iterations, steps, initial and final cost, termination, time. */
-  brief: string;
+  readonly brief: string;
   /** A table, one quantity a line, with the time split. */
-  full: string;
-  method: Method;
-  damping?: Damping;
-  solver: 'dense' | 'structured' | 'primal' | 'first-order';
-  termination: Termination;
+  readonly full: string;
+  readonly method: Method;
+  readonly damping?: Damping;
+  readonly solver: TrainingSolver;
+  readonly termination: Termination;
   /** Why, in words. */
-  message: string;
+  readonly message: string;
   /** This run: the iteration it started from and how many it did. */
-  firstIteration: number;
-  iterations: number;
+  readonly firstIteration: number;
+  readonly iterations: number;
   /** Steps kept; tries rejected (including those of an iteration cut short); iterations without a step; solves. */
-  acceptedSteps: number;
-  rejectedTries: number;
-  rejectedIterations: number;
-  solves: number;
-  initialCost: number;
-  finalCost: number;
-  initialLambda?: number;
-  finalLambda?: number;
+  readonly acceptedSteps: number;
+  readonly rejectedTries: number;
+  readonly rejectedIterations: number;
+  readonly solves: number;
+  readonly initialCost: number;
+  readonly finalCost: number;
+  readonly initialLambda?: number;
+  readonly finalLambda?: number;
   /** Seconds: total = setup + iterations + records; second-order runs split the iterations' solves further. */
-  time: { total: number; setup: number; iterations: number; records: number; iteration?: IterationTimings };
+  readonly time: { total: number; setup: number; iterations: number; records: number; iteration?: IterationTimings };
 }
 
-export interface TrainingRun {
+/** A run of method M (train resolves with TrainingRun<M> for the method it was given). */
+export interface TrainingRun<M extends Method = Method> {
   /** The trained network; for a run that diverged to non-finite parameters, the network it started from (see error). */
-  net: TwoLayerNet;
+  readonly net: TwoLayerNet;
   /** The records; a run that stopped as 'diverged' ends with the record whose loss or step is not finite. */
-  history: StepRecord[];
-  stoppedBecause: Termination;
-  summary: TrainingSummary;
+  readonly history: readonly StepRecordOf<M>[];
+  readonly stoppedBecause: Termination;
+  readonly summary: TrainingSummary;
   /**
    * stoppedBecause 'failed': the failure of the solve (code E_SINGULAR, E_NONFINITE or E_NUMERICAL);
    * 'diverged' with non-finite parameters: E_NONFINITE, and net is the starting network.
    */
-  error?: { code: string; message: string };
-  state: TrainState;
-  method: Method;
-  solver: 'dense' | 'structured' | 'primal' | 'first-order';
+  readonly error?: { readonly code: NntkErrorCode; readonly message: string };
+  readonly state: TrainState;
+  readonly method: M;
+  readonly solver: TrainingSolver;
   /** Names of the basis functions behind StepRecord.components. */
-  componentNames?: readonly string[];
+  readonly componentNames?: readonly string[];
   /** Eigenvalues of the initial NTK Gram behind StepRecord.ntkModes, descending. */
-  ntkEigenvalues?: Float64Array;
+  readonly ntkEigenvalues?: Float64Array;
 }
+
+/** The solver a run used: an exact path of the second-order methods, or 'first-order' for gd and adam. */
+export type TrainingSolver = SolverKind | 'first-order';
 
 /** What the addon's train() resolves with (native/addon/train_glue.cpp). */
 export interface NativeTrainResult {
@@ -163,12 +193,14 @@ export interface NativeTrainResult {
   c: Float64Array;
   stoppedBecause: Termination;
   summary: TrainingSummary;
-  error?: { code: string; message: string };
+  error?: { code: NntkErrorCode; message: string };
   state: TrainState;
 }
 
-export interface TrainOptions extends LossOptions {
-  method: Method;
+export interface TrainOptions<M extends Method = Method> extends LossOptions {
+  /** 'newton' or 'gauss-newton' (exact second-order steps), 'gd' or 'adam'. No default. */
+  method: M;
+  /** How many iterations to run (at most: targetLoss, timeLimitSeconds and signal may stop it sooner). No default. */
   iterations: number;
   /** Second-order methods: the starting (or, for 'fixed', the constant) regularization. Default lambda = 1e-8. */
   regularization?: Regularization;
@@ -205,12 +237,18 @@ export interface TrainOptions extends LossOptions {
   epsilon?: number;
   /** Take the LDL^T step even when C + lambda I is indefinite (default: a rejected try). */
   allowIndefinite?: boolean;
+  /** Stop as 'targetLoss' once the loss is at or below this (>= 0). Default: none. */
   targetLoss?: number;
+  /** Stop as 'timeLimit' after this many seconds (> 0), checked between iterations and tries. Default: none. */
   timeLimitSeconds?: number;
-  /** Stops the run at the next iteration or try (a gd / Adam sweep, or a solve, in progress finishes first). */
+  /** Stops the run at the next iteration or try (a gd / Adam sweep, or a solve, in progress finishes first). Default: none. */
   signal?: AbortSignal;
-  onStep?: (s: StepRecord) => void;
-  /** Per-iteration diagnostics: components on data.basis (or a given basis), NTK eigenmodes; every k iterations (of the recorded ones). */
+  /** Called with each record as it arrives (on the main thread, in order). Default: none. */
+  onStep?: (s: StepRecordOf<M>) => void;
+  /**
+   * Per-iteration diagnostics: components on data.basis (or a given basis), NTK eigenmodes; every k iterations
+   * (of the recorded ones; default every 1). Default: none.
+   */
   diagnostics?: { components?: boolean | Basis; ntkModes?: boolean; every?: number };
   /**
    * Which iterations become records (history and onStep). Absent: every iteration. Given: iteration t is
@@ -223,9 +261,10 @@ export interface TrainOptions extends LossOptions {
   record?: { every?: number; perDecade?: number };
   /**
    * Continue a previous run: a TrainingRun, or any { state } with a TrainState (its iteration count,
-   * time, lambda and optimizer state), checked against this network and method.
+   * time, lambda and optimizer state), checked against this network and method. Default: a fresh start.
    */
   resume?: TrainingRun | { state: ResumeState };
+  /** Cap on every large buffer of a solve in bytes, as in StepOptions. Default 4 GiB. */
   memoryLimitBytes?: number;
 }
 
@@ -273,7 +312,7 @@ interface Prepared {
   data: Dataset;
   options: Record<string, unknown>;
   method: Method;
-  solver: 'dense' | 'structured' | 'primal' | 'first-order';
+  solver: TrainingSolver;
   nativeOptions: Record<string, unknown> & { diagnostics: Float64Array[] };
   nativeState: Record<string, unknown>;
   componentNames?: readonly string[];
@@ -464,7 +503,7 @@ function checkedBasis(basis: unknown, data: Dataset): Basis {
  * record as it arrives. Invalid options reject the promise (an NntkError); a numerical failure of a solve
  * does not: the run resolves with stoppedBecause 'failed', the error and the history up to it.
  */
-export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): Promise<TrainingRun> {
+export async function train<M extends Method>(net: TwoLayerNet, data: Dataset, o: TrainOptions<M>): Promise<TrainingRun<M>> {
   const p = prepare(net, data, o);
   if (p.ntkModes) {
     const { map, eigenvalues } = await ntkModeMap(p.net, p.data);
@@ -472,16 +511,17 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
     p.diagnosticKinds.push('ntkModes');
     p.ntkEigenvalues = eigenvalues;
   }
-  const history: StepRecord[] = [];
-  const onStep = p.options.onStep as ((s: StepRecord) => void) | undefined;
-  const receive = (raw: StepRecord & { diagnostics?: Float64Array[] }) => {
+  const history: StepRecordOf<M>[] = [];
+  const onStep = p.options.onStep as ((s: StepRecordOf<M>) => void) | undefined;
+  const receive = (raw: Omit<StepRecord, 'method'> & { diagnostics?: Float64Array[] }) => {
     const { diagnostics, ...record } = raw;
-    const rec: StepRecord = record;
+    // The method first: the discriminant of StepRecord (the native record does not carry it).
+    const rec = { method: p.method, ...record } as { -readonly [K in keyof StepRecord]: StepRecord[K] };
     diagnostics?.forEach((values, k) => {
       rec[p.diagnosticKinds[k]!] = values;
     });
-    history.push(rec);
-    onStep?.(rec);
+    history.push(rec as StepRecordOf<M>);
+    onStep?.(rec as StepRecordOf<M>);
   };
   const handle = native().train(state(p.net), lossData(p.data, p.loss), p.nativeOptions, p.nativeState, receive);
   const signal = p.options.signal as AbortSignal | undefined;
@@ -497,7 +537,7 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
       ? withParameters(p.net, out)
       : p.net;
     const error = out.error ?? (finite ? undefined : {
-      code: 'E_NONFINITE',
+      code: 'E_NONFINITE' as const,
       message: 'the run diverged and its parameters are not finite; net is the network it started from (lower the learning rate or raise the regularization)',
     });
     return {
@@ -507,7 +547,7 @@ export async function train(net: TwoLayerNet, data: Dataset, o: TrainOptions): P
       summary: out.summary,
       ...(error ? { error } : {}),
       state: out.state,
-      method: p.method,
+      method: p.method as M,
       solver: p.solver,
       ...(p.componentNames ? { componentNames: p.componentNames } : {}),
       ...(p.ntkEigenvalues ? { ntkEigenvalues: p.ntkEigenvalues } : {}),

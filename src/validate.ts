@@ -2,6 +2,7 @@
  * Argument checks, done before any native code runs: a bad value gets an NntkError that names the
  * argument, what was expected and what arrived, instead of a crash in C++.
  */
+import { MAX_DATA_VALUES } from './contract.js';
 import { NntkError, type NntkErrorCode } from './errors.js';
 
 export function describe(value: unknown): string {
@@ -103,14 +104,41 @@ export function copyOf(values: Float64Array): Float64Array {
   return values.byteLength === 0 ? new Float64Array(0) : Float64Array.from(values);
 }
 
-/** A Float64Array of the given length (if given) whose entries are all finite. */
-export function requireFiniteArray(value: unknown, name: string, length?: number): Float64Array {
-  if (!isFloat64Array(value)) throw invalid('E_ARGUMENT', name, 'a Float64Array', value);
-  if (length !== undefined && value.length !== length) {
-    throw invalid('E_SHAPE', name, `a Float64Array of length ${length}`, value);
+/**
+ * The values of an array input as a Float64Array: a Float64Array itself (no copy, so the native core reads
+ * the caller's memory), or a copy of an array of numbers. Other typed arrays are refused: their values are
+ * not float64 (a Float32Array's rounding would pass silently), so the caller converts them explicitly with
+ * Float64Array.from. Copies are capped at 2^29 entries (E_TOO_LARGE), the data limit of the contract.
+ */
+export function float64Values(value: unknown, name: string): Float64Array {
+  if (isFloat64Array(value)) return value;
+  if (!Array.isArray(value)) {
+    throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value, ArrayBuffer.isView(value) ? 'convert other typed arrays with Float64Array.from' : undefined);
   }
-  requireFiniteEntries(value, name);
-  return value;
+  const list = value as ArrayLike<unknown>;
+  if (list.length > MAX_DATA_VALUES) {
+    throw new NntkError('E_TOO_LARGE', `${name} holds ${list.length} numbers, over nntk's limit of 2^29 for one array`);
+  }
+  const out = new Float64Array(list.length);
+  for (let k = 0; k < out.length; k++) {
+    const v = list[k];
+    if (typeof v !== 'number') throw invalid('E_ARGUMENT', `${name}[${k}]`, 'a number', v);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * The values of an array input (float64Values: a Float64Array as is, or a copy of an array of numbers) of
+ * the given length (if given), every entry finite.
+ */
+export function requireFiniteArray(value: unknown, name: string, length?: number): Float64Array {
+  const values = float64Values(value, name);
+  if (length !== undefined && values.length !== length) {
+    throw invalid('E_SHAPE', name, `an array of length ${length}`, value);
+  }
+  requireFiniteEntries(values, name);
+  return values;
 }
 
 export function requireFiniteEntries(values: ArrayLike<number>, name: string): void {

@@ -226,14 +226,16 @@ describe('symmetricEigen conventions', () => {
 });
 
 describe('symmetricEigen bad input', () => {
-  it('n not a positive integer, or a non-Float64Array -> E_ARGUMENT', () => {
+  it('n not a positive integer, or not an array of numbers -> E_ARGUMENT; an array of numbers is the Float64Array of its values', () => {
     const A = new Float64Array([2, 1, 1, 3]);
     expectCode(() => symmetricEigen(A, 0), 'E_ARGUMENT');
     expectCode(() => symmetricEigen(A, -2), 'E_ARGUMENT');
     expectCode(() => symmetricEigen(A, 1.5), 'E_ARGUMENT');
     expectCode(() => symmetricEigen(A, Number.NaN), 'E_ARGUMENT');
     expectCode(() => symmetricEigen(A, '2' as never), 'E_ARGUMENT');
-    expectCode(() => symmetricEigen([2, 1, 1, 3] as never, 2), 'E_ARGUMENT');
+    expectCode(() => symmetricEigen(['2', 1, 1, 3] as never, 2), 'E_ARGUMENT');
+    expectCode(() => symmetricEigen(new BigInt64Array(4) as never, 2), 'E_ARGUMENT');
+    expect(symmetricEigen([2, 1, 1, 3], 2)).toEqual(symmetricEigen(A, 2));
   });
 
   it('not n x n -> E_SHAPE', () => {

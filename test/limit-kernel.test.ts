@@ -354,8 +354,10 @@ describe('ntkCrossLimitSync and ntkDiagonalLimitSync', () => {
   test('reject bad arguments with E_ARGUMENT, E_SHAPE, E_NONFINITE and E_TOO_LARGE', async () => {
     const train = points(105, 4, 2, 1);
     for (const fn of [ntkCrossLimitSync, ntkDiagonalLimitSync]) {
-      expectCode(() => fn(train, [1, 2] as unknown as Float64Array), 'E_ARGUMENT');
+      expectCode(() => fn(train, ['1', 2] as unknown as Float64Array), 'E_ARGUMENT');
       expectCode(() => fn(train, new Float32Array(2) as unknown as Float64Array), 'E_ARGUMENT');
+      // An array of numbers is read as the Float64Array of the same values.
+      expect(Array.from(fn(train, [0.25, -0.5]))).toEqual(Array.from(fn(train, Float64Array.of(0.25, -0.5))));
       const e = expectCode(() => fn(train, new Float64Array(3)), 'E_SHAPE');
       expect(e.message).toMatch(/inputDim = 2/);
       expectCode(() => fn(train, Float64Array.from([1, Number.NaN])), 'E_NONFINITE');

@@ -410,8 +410,9 @@ describe('TwoLayerNet.fromParameters: bad input', () => {
   });
   it('wrong types and missing fields', () => {
     expectCode(() => TwoLayerNet.fromParameters(bad(null)), 'E_ARGUMENT');
-    expectCode(() => TwoLayerNet.fromParameters(bad({ W: [1, 2, 3, 4], b, c, beta: 0.5 })), 'E_ARGUMENT');
-    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b: new Float32Array(2), c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W: ['1', 2, 3, 4], b, c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b: new BigUint64Array(2), c, beta: 0.5 })), 'E_ARGUMENT');
+    expectCode(() => TwoLayerNet.fromParameters(bad({ W, b: { length: 2, 0: 1, 1: 2 }, c, beta: 0.5 })), 'E_ARGUMENT');
     expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, beta: 0.5 })), 'E_ARGUMENT');
     expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c })), 'E_ARGUMENT');
     expectCode(() => TwoLayerNet.fromParameters(bad({ W, b, c, beta: '0.5' })), 'E_ARGUMENT');
@@ -424,6 +425,24 @@ describe('TwoLayerNet.fromParameters: bad input', () => {
   });
 });
 
+describe('array inputs other than Float64Array', () => {
+  it('arrays of numbers give what the Float64Array of the same values gives, bit for bit; other typed arrays are refused', () => {
+    const x = [0.25, -0.5, 0.75];
+    const reference = net.predict(Float64Array.from(x));
+    expect(net.predict(x)).toEqual(reference);
+    const e = expectCode(() => net.predict(Float32Array.from(x) as never), 'E_ARGUMENT');
+    expect(e.message).toMatch(/Float64Array\.from/);
+    const p = net.parameters();
+    const plain = TwoLayerNet.fromParameters({ W: Array.from(p.W), b: Array.from(p.b), c: Array.from(p.c), beta: net.beta });
+    expect(plain.flatParameters()).toEqual(net.flatParameters());
+    const step = { W: Array.from(p.W, (v) => v / 8), b: Array.from(p.b, (v) => v / 8), c: Array.from(p.c, (v) => v / 8) };
+    const viaArrays = net.withStep(step, 0.5);
+    const viaTyped = net.withStep({ W: Float64Array.from(step.W), b: Float64Array.from(step.b), c: Float64Array.from(step.c) }, 0.5);
+    expect(viaArrays.flatParameters()).toEqual(viaTyped.flatParameters());
+    expectCode(() => Dataset.create({ x: Float32Array.of(0.5, 1) as never, y: [1, 2] }), 'E_ARGUMENT');
+  });
+});
+
 describe('predict: bad input', () => {
   it('wrong shape: length not a multiple of inputDim', () => {
     expectCode(() => net3.predict(new Float64Array(4)), 'E_SHAPE');
@@ -433,8 +452,8 @@ describe('predict: bad input', () => {
     expectCode(() => net.predict(Float64Array.of(Number.NEGATIVE_INFINITY)), 'E_NONFINITE');
   });
   it('wrong types', () => {
-    expectCode(() => net.predict(bad([0.5])), 'E_ARGUMENT');
-    expectCode(() => net.predict(bad(new Float32Array(2))), 'E_ARGUMENT');
+    expectCode(() => net.predict(bad(['0.5'])), 'E_ARGUMENT');
+    expectCode(() => net.predict(bad(new DataView(new ArrayBuffer(16)))), 'E_ARGUMENT');
     expectCode(() => net.predict(bad(undefined)), 'E_ARGUMENT');
   });
 });
@@ -507,7 +526,7 @@ describe('withStep: bad input', () => {
   });
   it('wrong types', () => {
     expectCode(() => net.withStep(bad(undefined)), 'E_ARGUMENT');
-    expectCode(() => net.withStep(bad({ W: Array.from(params.W), b: params.b, c: params.c })), 'E_ARGUMENT');
+    expectCode(() => net.withStep(bad({ W: Array.from(params.W, String), b: params.b, c: params.c })), 'E_ARGUMENT');
     expectCode(() => net.withStep(bad({ W: params.W, b: params.b })), 'E_ARGUMENT');
     expectCode(() => net.withStep(params, bad('1')), 'E_ARGUMENT');
   });

@@ -113,6 +113,13 @@ describe('.npy: round trip and refusals', () => {
     expect(() => toNpy(new Float64Array(1), 'x' as never)).toThrow(expect.objectContaining({ code: 'E_ARGUMENT' }));
   });
 
+  it('a detached array (transferred away) is an empty one: written as such, or refused by its shape', () => {
+    const gone = new Float64Array(4);
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    expect(fromNpy(toNpy(gone, [0, 4]))).toEqual({ data: new Float64Array(0), shape: [0, 4] });
+    expect(() => toNpy(gone, [4])).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+  });
+
   it('a network as .npy arrays and a manifest comes back bit for bit', () => {
     const net = TwoLayerNet.create({ width: 6, inputDim: 3, seed: 9, init: 'symmetric', trainable: ['W', 'b'], outputScale: 4 });
     const files = netToNpy(net);

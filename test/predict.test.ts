@@ -138,7 +138,8 @@ describe('cross kernels against dense computations', () => {
     const net = TwoLayerNet.create({ width: 5, inputDim: 1, seed: 2 });
     expectCode(() => ntkCrossSync(net, data, new Float64Array(0)), 'E_SHAPE');
     expectCode(() => ntkCrossSync(net, data, Float64Array.of(NaN)), 'E_NONFINITE');
-    expectCode(() => ntkCrossSync(net, data, [1, 2] as never), 'E_ARGUMENT');
+    expectCode(() => ntkCrossSync(net, data, ['1', 2] as never), 'E_ARGUMENT');
+    expect(ntkCrossSync(net, data, [0.5, -0.25])).toEqual(ntkCrossSync(net, data, Float64Array.of(0.5, -0.25)));
     expectCode(() => nntkCrossSync(net, data, Float64Array.of(0.5), {} as never), 'E_ARGUMENT');
     expectCode(() => ntkCrossSync(net, data, Float64Array.of(0.5), { memoryLimitBytes: 10 }), 'E_TOO_LARGE');
   });

@@ -27,6 +27,7 @@ Napi::Value Contract(const Napi::CallbackInfo& info) {
   addEnum<Curvature>(env, enums);
   addEnum<Spectrum>(env, enums);
   addEnum<SolverKind>(env, enums);
+  addEnum<Factorization>(env, enums);
   addEnum<Method>(env, enums);
   addEnum<Damping>(env, enums);
   addEnum<Termination>(env, enums);

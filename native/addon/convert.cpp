@@ -218,7 +218,7 @@ Napi::Value gramToJs(Napi::Env env, const Gram& gram) { return toFloat64Array(en
 Napi::Value stepToJs(Napi::Env env, const StepOutcome& out) {
   auto o = Napi::Object::New(env);
   o.Set("step", toFloat64Array(env, out.step));
-  o.Set("solver", out.solver);
+  o.Set("solver", std::string(nameOf(out.solver)));
   o.Set("inertia", inertiaToJs(env, out.inertia));
   if (out.hasExtremal) {
     o.Set("minEigenvalue", out.minEigenvalue);

@@ -41,7 +41,7 @@ Napi::Array pointsToJs(Napi::Env env, const std::vector<OneStepPoint>& list) {
       q.Set("stepNorm", p.stepNorm);
       q.Set("inertia", inertiaToJs(env, p.inertia));
       q.Set("nntk", toFloat64Array(env, p.nntk));
-      q.Set("solver", p.solver);
+      if (p.solver) q.Set("solver", std::string(nameOf(*p.solver)));
     } else {
       q.Set("errorCode", p.errorCode);
       q.Set("error", p.error);

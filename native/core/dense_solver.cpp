@@ -88,7 +88,7 @@ void mirrorLower(double* A, std::size_t P) {
 }
 
 struct Factored {
-  std::string solver;
+  Factorization solver = Factorization::DenseCholesky;
   Inertia inertia;
   std::unique_ptr<LdltFactor> ldlt;  // null after Cholesky
   double rcond = 0;
@@ -113,7 +113,7 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
     LAPACK_dpocon("L", &n, A, &n, &anorm, &f.rcond, work.data(), iwork.data(), &info);
     checkArguments("DPOCON", info);
     timings.condition += secondsSince(start);
-    f.solver = "dense-cholesky";
+    f.solver = Factorization::DenseCholesky;
     f.inertia = {P, 0, 0};
     if (!(f.rcond >= machineEpsilon())) singular(lambda, "reciprocal condition " + formatNumber(f.rcond));
     return f;
@@ -127,7 +127,7 @@ Factored factor(const NetView& net, const DataView& data, const Derivatives& d, 
   timings.factorization += f.ldlt->factorSeconds();
   timings.inertia += f.ldlt->inertiaSeconds();
   timings.condition += f.ldlt->conditionSeconds();
-  f.solver = "dense-ldlt";
+  f.solver = Factorization::DenseLdlt;
   f.inertia = f.ldlt->inertia();
   f.rcond = f.ldlt->reciprocalCondition();
   if (f.ldlt->singular()) singular(lambda, "reciprocal condition " + formatNumber(f.rcond));

@@ -106,7 +106,7 @@ OneStepGrid gaussNewtonGrid(const NetView& net, const DataView& data, const std:
     p.maxNeuronUpdate = maxUpdate[c];
     p.stepNorm = stepNorm[c];
     p.nntk = solves[l].nntk;
-    p.solver = "gauss-newton-kernel-cholesky";
+    p.solver = Factorization::GaussNewtonKernelCholesky;
     p.inertia.positive = net.parameterCount();  // J^T J / M + lambda I is positive definite for lambda > 0
   }
   return out;

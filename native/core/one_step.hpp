@@ -5,6 +5,7 @@
 // Gauss-Newton: native/core/gauss_newton_grid.hpp. Newton: the structured system of section 4 per
 // (target, lambda), since its blocks D_i depend on the residual, reused for the step and the NNTK.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct OneStepPoint {
   double stepNorm = 0;
   Inertia inertia;              // of C + lambda I
   std::vector<double> nntk;     // J (C + lambda I)^-1 J^T / M, M x M row-major
-  std::string solver;
+  std::optional<Factorization> solver;  // absent where the system was singular
   std::string errorCode, error; // set when this system is singular; the other fields are then 0
 };
 

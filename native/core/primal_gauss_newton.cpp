@@ -172,7 +172,7 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
   }
   out.timings.factorization += secondsSince(start);
   const double* R = m.J;
-  out.solver = pivoted ? "primal-qr-pivoted" : "primal-qr";
+  out.solver = pivoted ? Factorization::PrimalQrPivoted : Factorization::PrimalQr;
   if (pivoted) {
     const double tolerance = static_cast<double>(std::max(M, P)) * machineEpsilon() * std::fabs(R[0]);
     // R is min(M, P) x P: with fewer data points than parameters the rank is at most M < P.
@@ -233,7 +233,7 @@ void solvePrimalGaussNewton(const GaussNewtonModel& m, double lambda, Spectrum s
       const double M_ = static_cast<double>(M);
       for (std::size_t k = 0; k < P; ++k) t[k] = -M_ * g[permuted(k)];
       normalSolve(t.data());
-      out.solver += "-seminormal";
+      out.solver = pivoted ? Factorization::PrimalQrPivotedSeminormal : Factorization::PrimalQrSeminormal;
     }
   }
   out.step.assign(P, 0.0);

@@ -36,6 +36,38 @@ struct EnumNames<SolverKind> {
       {SolverKind::Dense, "dense"}, {SolverKind::Structured, "structured"}, {SolverKind::Primal, "primal"}};
 };
 
+// Which factorization a step ran (StepReport.solver in TypeScript): the dense Cholesky or, when that finds an
+// indefinite matrix, LDL^T (docs/MATH.md section 3); the structured Woodbury solve, deflated when the
+// capacitance has zero blocks; the primal Gauss-Newton QR (pivoted at lambda = 0), whose seminormal variants
+// re-solve with R^T R when the QR residual is too large (MATH.md 4.1); and the one-step grid's Gauss-Newton
+// kernel Cholesky.
+enum class Factorization : int {
+  DenseCholesky,
+  DenseLdlt,
+  StructuredWoodbury,
+  StructuredWoodburyDeflated,
+  PrimalQr,
+  PrimalQrPivoted,
+  PrimalQrSeminormal,
+  PrimalQrPivotedSeminormal,
+  GaussNewtonKernelCholesky,
+};
+template <>
+struct EnumNames<Factorization> {
+  static constexpr std::string_view kind = "factorization";
+  static constexpr NamedValue<Factorization> values[] = {
+      {Factorization::DenseCholesky, "dense-cholesky"},
+      {Factorization::DenseLdlt, "dense-ldlt"},
+      {Factorization::StructuredWoodbury, "structured-woodbury"},
+      {Factorization::StructuredWoodburyDeflated, "structured-woodbury-deflated"},
+      {Factorization::PrimalQr, "primal-qr"},
+      {Factorization::PrimalQrPivoted, "primal-qr-pivoted"},
+      {Factorization::PrimalQrSeminormal, "primal-qr-seminormal"},
+      {Factorization::PrimalQrPivotedSeminormal, "primal-qr-pivoted-seminormal"},
+      {Factorization::GaussNewtonKernelCholesky, "gauss-newton-kernel-cholesky"},
+  };
+};
+
 struct StepRequest {
   Curvature curvature = Curvature::Newton;
   double lambda = 0.0;  // absolute regularization: C + lambda I
@@ -51,7 +83,7 @@ struct StepTimings {
 
 struct StepOutcome {
   std::vector<double> step;  // -(C + lambda I)^-1 grad L, neuron-major
-  std::string solver;        // e.g. "dense-cholesky", "dense-ldlt"
+  Factorization solver = Factorization::DenseCholesky;
   Inertia inertia;           // of C + lambda I
   bool hasExtremal = false;
   double minEigenvalue = 0, maxEigenvalue = 0;

@@ -347,7 +347,7 @@ StepOutcome StructuredSystem::step(Spectrum spectrum) {
   const std::size_t M = M_, q = q_, k = capacitance0_.flagged.size(), n = capacitance0_.order;
   StepOutcome out;
   out.loss = loss_;
-  out.solver = k == 0 ? "structured-woodbury" : "structured-woodbury-deflated";
+  out.solver = k == 0 ? Factorization::StructuredWoodbury : Factorization::StructuredWoodburyDeflated;
   out.timings = timings_;
   {
     const BlasScope blas(BlasMode::Pool);  // the capacitance's factorization and solves

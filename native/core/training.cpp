@@ -422,7 +422,7 @@ std::string fullReport(const RunSummary& s) {
   row(out, "method", std::string(nameOf(s.method)));
   if (second) {
     row(out, "damping", std::string(nameOf(s.damping)));
-    row(out, "solver", std::string(nameOf(s.solver)) + (s.factorization.empty() ? "" : " (last: " + s.factorization + ")"));
+    row(out, "solver", std::string(nameOf(s.solver)) + (s.factorization ? " (last: " + std::string(nameOf(*s.factorization)) + ")" : ""));
   } else {
     row(out, "solver", "first-order sweep");
   }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -124,7 +125,7 @@ struct RunSummary {
   std::size_t acceptedSteps = 0, rejectedTries = 0, rejectedIterations = 0, solves = 0;
   double initialCost = 0, finalCost = 0;           // the loss L at the run's start and end
   double initialLambda = 0, finalLambda = 0;
-  std::string factorization;                       // the last solve's, e.g. "dense-cholesky"
+  std::optional<Factorization> factorization;      // the last solve's; absent before the first
   Termination termination = Termination::Iterations;
   std::string message;                             // why, in words
   double seconds = 0;                              // this run's wall time, split into:

@@ -78,8 +78,8 @@ void deflatedStep(Context& ctx, Activation activation, std::size_t inputDim, std
       const StepRequest request{Curvature::Newton, lambda, Spectrum::Extremal};
       const StepOutcome dense = denseStep(net, data, request);
       const StepOutcome structured = structuredStep(net, data, request);
-      ctx.check(structured.solver == (o.deflated ? "structured-woodbury-deflated" : "structured-woodbury"),
-                what + ": solver " + structured.solver);
+      ctx.check(structured.solver == (o.deflated ? Factorization::StructuredWoodburyDeflated : Factorization::StructuredWoodbury),
+                what + ": solver " + std::string(nameOf(structured.solver)));
       const double rounding = 64.0 * kEps * ref.condition();
       const double tol = o.tolerance > 0 ? o.tolerance : rounding;
       const double err = maxAbsDiff(structured.step, dense.step) / maxAbs(dense.step);

@@ -98,7 +98,7 @@ void againstNormalEquations(Context& ctx) {
     ctx.atMost(maxAbsDiff(out.eigenvalues, eig) / eig.back(), 100 * kEps, what + ": eigenvalues against DSYEV");
     ctx.near(out.minEigenvalue, eig.front(), 100 * kEps * eig.back(), what + ": smallest eigenvalue");
     const std::string expected = std::string(s.lambda > 0 ? "primal-qr" : "primal-qr-pivoted") + (s.lambda >= 1e8 ? "-seminormal" : "");
-    ctx.check(out.solver == expected, what + ": solver " + out.solver + ", expected " + expected);
+    ctx.check(nameOf(out.solver) == expected, what + ": solver " + std::string(nameOf(out.solver)) + ", expected " + expected);
   }
 }
 

@@ -64,8 +64,8 @@ void stepAgainstDense(Context& ctx, Curvature curvature) {
     const StepOutcome dense = denseStep(net, data, request);
     const StepOutcome structured = structuredStep(net, data, request);
     // Either path: a block eigenvalue within 1e-4 of its scale is deflated (deflation_test.cpp covers both).
-    ctx.check(structured.solver == "structured-woodbury" || structured.solver == "structured-woodbury-deflated",
-              what + ": solver " + structured.solver);
+    ctx.check(structured.solver == Factorization::StructuredWoodbury || structured.solver == Factorization::StructuredWoodburyDeflated,
+              what + ": solver " + std::string(nameOf(structured.solver)));
     sameInertia(ctx, structured.inertia, ref.inertia, what + ": structured");
     sameInertia(ctx, dense.inertia, ref.inertia, what + ": dense");
     // Both are backward stable in the P x P system to within the structured path's O(cond) amplification

@@ -14,7 +14,9 @@ import { NntkError } from '../errors.js';
 export const BUILTIN_DATASETS = ['paper-figure1', 'paper-figure2', 'paper-figure3'] as const;
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
 /** The names a spec may use: the figures' names, or the same with 'paper-' in front. */
-export const DATASET_NAMES = ['figure1', 'figure2', 'figure3', ...BUILTIN_DATASETS] as const;
+export const DATASET_NAMES: readonly DatasetName[] = ['figure1', 'figure2', 'figure3', ...BUILTIN_DATASETS];
+/** A built-in data set's name as a spec may write it: 'figure1' or its full name 'paper-figure1', and so on. */
+export type DatasetName = 'figure1' | 'figure2' | 'figure3' | BuiltinDataset;
 
 function builtinName(name: string): BuiltinDataset | null {
   const full = name.startsWith('paper-') ? name : `paper-${name}`;
@@ -39,7 +41,7 @@ export type DataRef =
 /** What a spec may write for `data`: a built-in name, a file path, or an object. */
 export type DataInput =
   | string
-  | { builtin: (typeof DATASET_NAMES)[number] }
+  | { builtin: DatasetName }
   | { file: string; format?: 'csv' | 'json'; x?: string[]; y?: string }
   | { x: number[] | number[][]; y: number[] };
 
@@ -206,12 +208,22 @@ export function resolveData(ref: DataRef): Dataset {
   return DatasetClass.create({ x: table.x, y: table.y, inputDim: table.inputDim });
 }
 
+/** Options of loadDataset. */
+export interface LoadDatasetOptions {
+  /** 'csv' or 'json'. Default: from the file's extension. */
+  format?: 'csv' | 'json';
+  /** CSV: the input columns by header name. Default: every column but the target's. */
+  x?: string[];
+  /** CSV: the target column by header name. Default: the last column. */
+  y?: string;
+}
+
 /**
  * A data set from a CSV file (a header row; the target is column `y`, default the last, and the inputs the
  * columns `x`, default all others) or a JSON file ({ "x": [...] or [[...], ...], "y": [...] }); the format
  * follows the extension unless given. Classification labels (-1 / 1 or 0 / 1) load like any target.
  */
-export function loadDataset(path: string, o: { format?: 'csv' | 'json'; x?: string[]; y?: string } = {}): Dataset {
+export function loadDataset(path: string, o: LoadDatasetOptions = {}): Dataset {
   if (typeof path !== 'string' || path === '') throw new NntkError('E_ARGUMENT', 'loadDataset needs a file path');
   let file = false;
   try {

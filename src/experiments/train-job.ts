@@ -60,7 +60,7 @@ export async function runTrainJob(job: TrainJob, data: Dataset): Promise<TrainJo
     iteration: h.iteration,
     loss: h.loss,
     seconds: h.seconds,
-    lambda: h.lambda ?? null,
+    lambda: h.method === 'newton' || h.method === 'gauss-newton' ? h.lambda : null,
     components: h.components ? Array.from(h.components) : null,
     modes: h.ntkModes ? Array.from(h.ntkModes) : null,
   }));

@@ -13,27 +13,27 @@ import { detectWindow, windowIsLinear } from './window-detection.js';
 export interface ExponentialRateOptions {
   /** Abscissae (iterations by default: 0, 1, 2, ...; seconds give a rate per second). Non-decreasing. */
   x?: ArrayLike<number>;
-  /** Inclusive indices [first, last] into values to fit, instead of detecting the linear stretch. */
+  /** Inclusive indices [first, last] into values to fit. Default: the linear stretch of log(values), detected. */
   window?: [number, number];
 }
 
 export interface ExponentialRateFit {
   /** values ~ prefactor * exp(-rate * x). */
-  rate: number;
+  readonly rate: number;
   /** 95% confidence interval of the rate (slope standard error times Student's t at n - 2 df). */
-  ci95: [number, number];
+  readonly ci95: [number, number];
   /** R^2 of the line fit in log space. */
-  r2: number;
+  readonly r2: number;
   /** Inclusive indices [first, last] of the values that were fitted. */
-  window: [number, number];
+  readonly window: [number, number];
   /** C at x = 0. */
-  prefactor: number;
+  readonly prefactor: number;
   /** Values used (those > 0 inside the window). */
-  points: number;
+  readonly points: number;
   /** Standard error of the rate. */
-  stdError: number;
+  readonly stdError: number;
   /** Whether log(values) over the window passes the linearity test (R^2 >= 0.99, no curvature). */
-  linear: boolean;
+  readonly linear: boolean;
 }
 
 /**

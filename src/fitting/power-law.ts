@@ -16,17 +16,17 @@ export interface PowerLawOptions {
 
 export interface PowerLawFit {
   /** y ~ prefactor * x^exponent. */
-  exponent: number;
-  prefactor: number;
+  readonly exponent: number;
+  readonly prefactor: number;
   /** Bootstrap percentile 95% interval of the exponent. */
-  ci95: [number, number];
+  readonly ci95: [number, number];
   /** R^2 of the fit in log-log space. */
-  r2: number;
-  points: number;
+  readonly r2: number;
+  readonly points: number;
   /** Ordinary least-squares standard error of the exponent. */
-  stdError: number;
+  readonly stdError: number;
   /** 'within-x': trials resampled within each x group; 'pairs': (x, y) points resampled. */
-  resampling: 'within-x' | 'pairs';
+  readonly resampling: 'within-x' | 'pairs';
 }
 
 /** Linear-interpolation percentile (type 7) of sorted values. */

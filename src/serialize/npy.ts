@@ -58,7 +58,9 @@ export function toNpy(data: Float64Array, shape: readonly number[]): Uint8Array 
   out[8] = header.length & 0xff;
   out[9] = header.length >> 8;
   for (let k = 0; k < header.length; k++) out[10 + k] = header.charCodeAt(k);
-  if (LITTLE_ENDIAN_HOST) {
+  if (data.length === 0) {
+    // Nothing to copy; a detached array (length 0) has a buffer no view may be built on.
+  } else if (LITTLE_ENDIAN_HOST) {
     out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
   } else {
     const view = new DataView(out.buffer, offset);

@@ -5,8 +5,8 @@
  * Float64Array fields, NaN (a diverged run's last record) and -0 come back bit for bit, and a loaded run
  * passed to train(net, data, { resume: run }) continues exactly as the original would.
  */
-import { DAMPINGS, METHODS, TERMINATIONS } from '../contract.js';
-import { NntkError } from '../errors.js';
+import { DAMPINGS, ERROR_CODES, METHODS, TERMINATIONS } from '../contract.js';
+import { NntkError, type NntkErrorCode } from '../errors.js';
 import { TwoLayerNet } from '../model.js';
 import type { StepRecord, TrainingRun, TrainingSummary, TrainState } from '../train.js';
 import { describe, isFloat64Array, isPlainObject } from '../validate.js';
@@ -35,7 +35,7 @@ const INERTIA: Schema = { positive: req('count'), negative: req('count'), zero: 
 
 /** StepRecord (src/train.ts): a field added there needs its line here (the encoder refuses unknown fields). */
 const RECORD: Schema = {
-  iteration: req('count'), loss: req('number'), seconds: req('number'), lambda: opt('number'), accepted: opt('boolean'),
+  method: req(METHODS), iteration: req('count'), loss: req('number'), seconds: req('number'), lambda: opt('number'), accepted: opt('boolean'),
   retries: opt('count'), rejectedTries: opt('count'), gainRatio: opt('number'), costChange: opt('number'), timings: opt(TIMINGS),
   inertia: opt(INERTIA), minEigenvalue: opt('number'), maxEigenvalue: opt('number'), stepNorm: opt('number'),
   maxNeuronUpdate: opt('number'), gradientNorm: opt('number'), accuracy: opt('number'), components: opt('f64'), ntkModes: opt('f64'),
@@ -49,7 +49,7 @@ const SUMMARY: Schema = {
   time: req({ total: req('number'), setup: req('number'), iterations: req('number'), records: req('number'), iteration: opt(TIMINGS) }),
 };
 
-const ERROR: Schema = { code: req('string'), message: req('string') };
+const ERROR: Schema = { code: req(ERROR_CODES), message: req('string') };
 
 const STATE: Schema = {
   method: req(METHODS), iteration: req('count'), seconds: req('number'), lambda: req('number'), nu: req('number'),
@@ -212,13 +212,17 @@ export function trainingRunFromJSON(value: unknown): TrainingRun {
   let error: TrainingRun['error'];
   if (o.error !== undefined) {
     const e = decodeObject(o.error, ERROR, `${what}: error`);
-    error = { code: e.code as string, message: e.message as string };
+    error = { code: e.code as NntkErrorCode, message: e.message as string };
   }
   const state = decodeObject(at('state'), STATE, `${what}: state`) as unknown as TrainState;
   const method = decodeValue(at('method'), METHODS, `${what}: method`) as TrainingRun['method'];
   const solver = decodeValue(at('solver'), SOLVERS, `${what}: solver`) as TrainingRun['solver'];
   if (state.method !== method) {
     throw new NntkError('E_ARGUMENT', `${what}: state.method is '${state.method}' but method is '${method}'; the state belongs to the run's own method`);
+  }
+  const stray = records.findIndex((r) => r.method !== method);
+  if (stray >= 0) {
+    throw new NntkError('E_ARGUMENT', `${what}: history[${stray}].method is '${records[stray]!.method}' but the run's method is '${method}'; every record belongs to the run's method`);
   }
   const moments = [state.adamM, state.adamV];
   if (moments.some((m) => m !== undefined && m.length !== net.trainableCount)) {

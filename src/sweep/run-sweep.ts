@@ -27,22 +27,23 @@ export interface SweepOptions {
   threadsPerWorker?: number;
   /** Cores to use in all (default: all of them); ignored when both workers and threadsPerWorker are given. */
   threads?: number;
-  /** Run again the jobs that failed before. */
+  /** Run again the jobs that failed before (default false: they stay failed). */
   retryFailed?: boolean;
-  /** A job running longer is marked failed and the sweep goes on. */
+  /** A job running longer is marked failed and the sweep goes on. Default: none (no time limit). */
   jobTimeoutSeconds?: number;
   /** A job whose process died this many times while running it is marked failed instead of run again (default 3). */
   maxAttempts?: number;
-  /** Run only this share of the jobs (array schedulers); see src/sweep/shard.ts. */
+  /** Run only this share of the jobs (array schedulers); see src/sweep/shard.ts. Default: all the jobs. */
   shard?: Shard;
   /** Directory that relative data paths of a spec object are read from (default: the working directory). */
   baseDir?: string;
+  /** Called after each job with the counts done, failed and left. Default: none. */
   onProgress?: (p: Progress) => void;
-  /** Stops dispatching; jobs in flight finish or are abandoned (and rerun by the next run). */
+  /** Stops dispatching; jobs in flight finish or are abandoned (and rerun by the next run). Default: none. */
   signal?: AbortSignal;
   /** Recorded with the run (default 'runSweep'). */
   command?: string;
-  /** Recorded instead of the description derived from the jobs (nntk reproduce uses this). */
+  /** Recorded instead of the description derived from the jobs (nntk reproduce uses this). Default: derived. */
   description?: RunDescription;
 }
 

@@ -226,7 +226,8 @@ function byExperiment(make: (e: (typeof EXPERIMENTS)[number]) => Schema): Schema
   };
 }
 
-export function sweepSchema(): Schema {
+/** The JSON Schema (draft 2020-12) of a sweep spec, as a plain object. */
+export function sweepSchema(): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: SCHEMA_ID,
