@@ -1,6 +1,6 @@
 import type { Numbers } from './contract.js';
 import { NntkError } from './errors.js';
-import { invalid } from './validate.js';
+import { describe, invalid } from './validate.js';
 
 /** The flat neuron-major parameter order of docs/MATH.md section 1: [w_1 (d), b_1, c_1, w_2, ...]. */
 export interface NetParameters {
@@ -32,10 +32,10 @@ export function requireTrainable(value: unknown): readonly ParameterGroup[] {
   if (!Array.isArray(value) || value.length === 0) throw invalid('E_ARGUMENT', 'trainable', 'a non-empty array of group names', value, hint);
   for (const g of value) {
     if (!(PARAMETER_GROUPS as readonly unknown[]).includes(g)) {
-      throw new NntkError('E_ARGUMENT', `trainable names an unknown group ${JSON.stringify(g)}; ${hint}`);
+      throw new NntkError('E_ARGUMENT', `trainable names an unknown group ${describe(g)}; ${hint}`);
     }
   }
-  if (new Set(value).size !== value.length) throw new NntkError('E_ARGUMENT', `trainable repeats a group (${JSON.stringify(value)}); ${hint}`);
+  if (new Set(value).size !== value.length) throw new NntkError('E_ARGUMENT', `trainable repeats a group (${value.map((g) => describe(g)).join(', ')}); ${hint}`);
   return PARAMETER_GROUPS.filter((g) => value.includes(g));
 }
 

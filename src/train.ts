@@ -272,10 +272,17 @@ const KEYS = ['method', 'iterations', 'regularization', 'damping', 'solver', 'sp
   'allowIndefinite', 'targetLoss', 'timeLimitSeconds', 'signal', 'onStep', 'diagnostics', 'record', 'resume', 'memoryLimitBytes',
   ...LOSS_KEYS] as const;
 
-/** (Phi^T Phi)^-1 Phi^T (K x M): maps f to its least-squares coefficients on the basis. */
+/**
+ * (Phi^T Phi)^-1 Phi^T (K x M): maps f to its least-squares coefficients on the basis. Each basis column is
+ * first scaled by its largest magnitude (Phi = Psi S, so the map is S^-1 (Psi^T Psi)^-1 Psi^T), so that
+ * values near 1e308 neither overflow the normal equations nor turn the coefficients into NaN.
+ */
 function leastSquaresMap(basis: Basis, M: number): Float64Array {
   const K = basis.names.length;
-  const Phi = basis.values;
+  const scale = new Float64Array(K);
+  for (let m = 0; m < M; m++) for (let a = 0; a < K; a++) scale[a] = Math.max(scale[a]!, Math.abs(basis.values[m * K + a]!));
+  if (scale.some((s) => s === 0)) throw new NntkError('E_SINGULAR', 'a basis function is zero at every data point; leave it out of the basis');
+  const Phi = basis.values.map((v, k) => v / scale[k % K]!);
   const A = new Float64Array(K * K);
   const B = new Float64Array(K * M);
   for (let a = 0; a < K; a++) {
@@ -303,7 +310,10 @@ function leastSquaresMap(basis: Basis, M: number): Float64Array {
       for (let m = 0; m < M; m++) B[i * M + m]! -= f * B[k * M + m]!;
     }
   }
-  for (let k = 0; k < K; k++) for (let m = 0; m < M; m++) B[k * M + m]! /= A[k * K + k]!;
+  for (let k = 0; k < K; k++) for (let m = 0; m < M; m++) B[k * M + m]! /= A[k * K + k]! * scale[k]!;
+  if (!B.every(Number.isFinite)) {
+    throw new NntkError('E_SINGULAR', 'the basis is too ill-conditioned at the data points for least-squares components (its map is not finite); rescale or drop basis functions');
+  }
   return B;
 }
 

@@ -699,6 +699,12 @@ describe('train: diagnostics (MATH.md section 6)', () => {
     }
     const got = run.history[0]!.components!;
     coef.forEach((c, k) => expect(Math.abs(got[k]! - Math.abs(c))).toBeLessThan(1e-10 * (1 + Math.abs(c))));
+    // A basis function scaled by 1e300 (its values near 1e308 overflowed the normal equations to NaN) has
+    // its coefficient scaled by 1e-300, the others unchanged.
+    const big = Float64Array.from(data.basis!.values, (v, k) => (k % K === 1 ? v * 1e300 : v));
+    const scaled = await train(small(), data, { method: 'gd', iterations: 1, diagnostics: { components: { names: data.basis!.names, values: big } } });
+    const again = scaled.history[0]!.components!;
+    got.forEach((c, k) => expect(Math.abs((k === 1 ? again[k]! * 1e300 : again[k]!) - c)).toBeLessThan(1e-10 * (1 + c)));
   });
 
   it('NTK-mode errors are |v_k . (f - y)| for the initial NTK eigenvectors, largest eigenvalue first', async () => {
