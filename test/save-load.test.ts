@@ -169,6 +169,7 @@ describe('training runs: trainingRunToJSON and trainingRunFromJSON', () => {
       [{ ...base, history: [{ method: 'adam', iteration: 0 }] }, 'E_ARGUMENT', "history[0] has no field 'loss'"],
       [{ ...base, history: [{ iteration: 0, loss: 1, seconds: 0 }] }, 'E_ARGUMENT', "history[0] has no field 'method'"],
       [{ ...base, history: [{ method: 'newton', iteration: 0, loss: 1, seconds: 0 }] }, 'E_ARGUMENT', "history[0].method is 'newton'"],
+      [{ ...base, history: new Array(2) }, 'E_ARGUMENT', 'history[0] is undefined'],
       [{ ...base, history: [{ method: 'adam', iteration: -1, loss: 1, seconds: 0 }] }, 'E_ARGUMENT', 'history[0].iteration'],
       [{ ...base, history: [{ method: 'adam', iteration: 0, loss: 1, seconds: 0, extra: 1 }] }, 'E_ARGUMENT', "unknown field 'extra'"],
       [{ ...base, history: [{ method: 'adam', iteration: 0, loss: 1, seconds: 0, components: { 0: 1 } }] }, 'E_ARGUMENT', 'object of indices'],

@@ -118,6 +118,8 @@ describe('runSweep', () => {
     await expect(runSweep(spec, { db: '' })).rejects.toMatchObject({ code: 'E_ARGUMENT' });
     await expect(runSweep(spec, { db, workers: 0 })).rejects.toThrow(/workers must be an integer from 1/);
     await expect(runSweep(spec, { db, jobTimeoutSeconds: -1 })).rejects.toThrow(/jobTimeoutSeconds/);
+    // Past the longest timer Node keeps (2^31 - 1 ms), which would fire at once.
+    await expect(runSweep(spec, { db, jobTimeoutSeconds: 4194304 })).rejects.toThrow(/at most 2000000/);
     await expect(runSweep({ jobs: [{ experiment: 'train', method: 'gd', width: 3, iterations: 1, damping: 'fixed' }] }, { db })).rejects.toThrow(/'damping' does not apply to method 'gd'/);
     await expect(runSweep(spec, { db, wokers: 2 } as never)).rejects.toThrow(/unknown option 'wokers' in runSweep options/);
     await expect(runSweep(spec, { db, onProgress: 3 } as never)).rejects.toThrow(/onProgress/);

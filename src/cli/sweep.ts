@@ -5,6 +5,7 @@
  */
 import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { PlannedSweep } from '../sweep/expand.js';
+import { MAX_JOB_TIMEOUT_SECONDS } from '../sweep/job-timeout.js';
 import type { Shard } from '../sweep/shard.js';
 import { positiveInteger } from './options.js';
 import { progressView } from './progress.js';
@@ -24,7 +25,7 @@ interface RunFlags {
 
 function positiveSeconds(text: string): number {
   const v = Number(text);
-  if (!(v > 0) || !Number.isFinite(v)) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 600');
+  if (!(v > 0) || !(v <= MAX_JOB_TIMEOUT_SECONDS)) throw new InvalidArgumentError(`expected a positive number of seconds up to ${MAX_JOB_TIMEOUT_SECONDS}, e.g. 600`);
   return v;
 }
 

@@ -206,7 +206,8 @@ export function trainingRunFromJSON(value: unknown): TrainingRun {
   const net = TwoLayerNet.fromJSON(at('net'));
   const history = at('history');
   if (!Array.isArray(history)) throw new NntkError('E_ARGUMENT', `${what}: history is ${describe(history)}, not an array of records`);
-  const records = history.map((r, k) => decodeObject(r, RECORD, `${what}: history[${k}]`)) as unknown as StepRecord[];
+  // Index by index: a sparse array's holes are missing records, not records to skip.
+  const records = Array.from(history, (r: unknown, k) => decodeObject(r, RECORD, `${what}: history[${k}]`)) as unknown as StepRecord[];
   const stoppedBecause = decodeValue(at('stoppedBecause'), TERMINATIONS, `${what}: stoppedBecause`) as TrainingRun['stoppedBecause'];
   const summary = decodeObject(at('summary'), SUMMARY, `${what}: summary`) as unknown as TrainingSummary;
   let error: TrainingRun['error'];

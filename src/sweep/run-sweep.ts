@@ -13,6 +13,7 @@ import type { Job } from '../experiments/jobs.js';
 import type { RunDescription } from '../report/types.js';
 import { type Progress, runJobs, type RunOptions, type RunSummary } from '../runner/pool.js';
 import { ResultsStore } from '../store/results-store.js';
+import { MAX_JOB_TIMEOUT_SECONDS } from './job-timeout.js';
 import { describeJobs } from './describe.js';
 import { expandSpec, type PlannedSweep, requirePlan } from './expand.js';
 import { parseShard, type Shard, shardJobs } from './shard.js';
@@ -90,8 +91,8 @@ export function readSweepOptions(value: unknown): SweepOptions {
   positiveCount(o.threadsPerWorker as number | undefined, 'threadsPerWorker');
   positiveCount(o.threads as number | undefined, 'threads');
   positiveCount(o.maxAttempts as number | undefined, 'maxAttempts');
-  if (o.jobTimeoutSeconds !== undefined && !(typeof o.jobTimeoutSeconds === 'number' && o.jobTimeoutSeconds > 0 && o.jobTimeoutSeconds <= 1e7)) {
-    throw invalid('E_ARGUMENT', 'jobTimeoutSeconds', 'a positive number of seconds (at most 1e7)', o.jobTimeoutSeconds);
+  if (o.jobTimeoutSeconds !== undefined && !(typeof o.jobTimeoutSeconds === 'number' && o.jobTimeoutSeconds > 0 && o.jobTimeoutSeconds <= MAX_JOB_TIMEOUT_SECONDS)) {
+    throw invalid('E_ARGUMENT', 'jobTimeoutSeconds', `a positive number of seconds (at most ${MAX_JOB_TIMEOUT_SECONDS}, 24 days: the longest timer Node.js keeps)`, o.jobTimeoutSeconds, 'leave it out for no time limit');
   }
   if (o.retryFailed !== undefined && typeof o.retryFailed !== 'boolean') throw invalid('E_ARGUMENT', 'retryFailed', 'a boolean', o.retryFailed);
   for (const k of ['baseDir', 'command'] as const) {

@@ -465,12 +465,15 @@ export const CATALOGUE: Entry[] = [
         return rng.chance(0.3) ? [data.node, test] : [data.node, test, O({ activation: opt(rng, ACTIVATION_NAMES) })];
       },
       call: (a) => `${fn}(${a.join(', ')})`,
-      // Millions of test rows are a legitimately long computation (K activation values per row): cap them.
+      // Millions of test rows are a legitimately long computation (K activation values per row, or a
+      // quadrature per pair for inputDim > 1: 2^21 rows take minutes, 2^15 rows against 16 points 19 s): cap
+      // them at 2^12 values, whether the array was
+      // built (meta n) or written by a mutation (new Float64Array(2 ** 22)).
       fixup: (args) => {
         const t = args[1];
-        return t?.k === 'v' && t.meta?.t === 'f64' && t.meta.n > 2 ** 16
-          ? [args[0]!, V('new Float64Array(2 ** 16)', { t: 'f64', n: 2 ** 16 }), ...args.slice(2)]
-          : args;
+        const mutated = t?.k === 'v' ? /^new Float64Array\(2 \*\* (\d+)\)$/.exec(t.code) : null;
+        const huge = t?.k === 'v' && ((t.meta?.t === 'f64' && t.meta.n > 2 ** 16) || (mutated !== null && Number(mutated[1]) > 16));
+        return huge ? [args[0]!, V('new Float64Array(2 ** 12)', { t: 'f64', n: 2 ** 12 }), ...args.slice(2)] : args;
       },
     }),
   ),
