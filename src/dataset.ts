@@ -3,7 +3,7 @@ import { NntkError } from './errors.js';
 import type { NativeData } from './native.js';
 import { MAX_DATA_VALUES, type Numbers } from './contract.js';
 import { normalDraw, seededRandom } from './seeded-random.js';
-import { copyOf, float64Values, invalid, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
+import { copyOf, float64Values, invalid, requireStorable, isFloat64Array, isPlainObject, requireFiniteEntries, requireInteger, requireKnownKeys, requireNumber } from './validate.js';
 
 /** Functions evaluated at the data points, for the component diagnostics of train(). */
 export interface Basis {
@@ -96,13 +96,6 @@ export class Dataset {
       throw new NntkError('E_TOO_LARGE', `x holds ${x.length} numbers, over nntk's limit of 2^29; use fewer points`);
     }
     return new Dataset(CONSTRUCT, x, y, inputDim, o.basis === undefined ? undefined : checkedBasis(o.basis, y.length));
-  }
-}
-
-/** E_TOO_LARGE past nntk's limit on one array of a data set (checked before allocating or iterating). */
-function requireStorable(count: number, name: string): void {
-  if (count > MAX_DATA_VALUES) {
-    throw new NntkError('E_TOO_LARGE', `${name} holds ${count} numbers, over nntk's limit of 2^29 for a data set; use fewer points`);
   }
 }
 

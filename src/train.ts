@@ -525,13 +525,12 @@ export async function train<M extends Method>(net: TwoLayerNet, data: Dataset, o
   const onStep = p.options.onStep as ((s: StepRecordOf<M>) => void) | undefined;
   const receive = (raw: Omit<StepRecord, 'method'> & { diagnostics?: Float64Array[] }) => {
     const { diagnostics, ...record } = raw;
-    // The method first: the discriminant of StepRecord (the native record does not carry it).
-    const rec = { method: p.method, ...record } as { -readonly [K in keyof StepRecord]: StepRecord[K] };
-    diagnostics?.forEach((values, k) => {
-      rec[p.diagnosticKinds[k]!] = values;
-    });
-    history.push(rec as StepRecordOf<M>);
-    onStep?.(rec as StepRecordOf<M>);
+    // The method first: the discriminant of StepRecord (the native record does not carry it); the
+    // diagnostics last, under their kinds' names.
+    const named = Object.fromEntries((diagnostics ?? []).map((values, k) => [p.diagnosticKinds[k]!, values]));
+    const rec = { method: p.method, ...record, ...named } as StepRecordOf<M>;
+    history.push(rec);
+    onStep?.(rec);
   };
   const handle = native().train(state(p.net), lossData(p.data, p.loss), p.nativeOptions, p.nativeState, receive);
   const signal = p.options.signal as AbortSignal | undefined;

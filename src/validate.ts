@@ -104,6 +104,13 @@ export function copyOf(values: Float64Array): Float64Array {
   return values.byteLength === 0 ? new Float64Array(0) : Float64Array.from(values);
 }
 
+/** E_TOO_LARGE past nntk's limit on one array of data (checked before allocating or iterating). */
+export function requireStorable(count: number, name: string): void {
+  if (count > MAX_DATA_VALUES) {
+    throw new NntkError('E_TOO_LARGE', `${name} holds ${count} numbers, over nntk's limit of 2^29 for one array; use fewer points`);
+  }
+}
+
 /**
  * The values of an array input as a Float64Array: a Float64Array itself (no copy, so the native core reads
  * the caller's memory), or a copy of an array of numbers. Other typed arrays are refused: their values are
@@ -115,13 +122,10 @@ export function float64Values(value: unknown, name: string): Float64Array {
   if (!Array.isArray(value)) {
     throw invalid('E_ARGUMENT', name, 'a Float64Array or an array of numbers', value, ArrayBuffer.isView(value) ? 'convert other typed arrays with Float64Array.from' : undefined);
   }
-  const list = value as ArrayLike<unknown>;
-  if (list.length > MAX_DATA_VALUES) {
-    throw new NntkError('E_TOO_LARGE', `${name} holds ${list.length} numbers, over nntk's limit of 2^29 for one array`);
-  }
-  const out = new Float64Array(list.length);
+  requireStorable(value.length, name);
+  const out = new Float64Array(value.length);
   for (let k = 0; k < out.length; k++) {
-    const v = list[k];
+    const v: unknown = value[k];
     if (typeof v !== 'number') throw invalid('E_ARGUMENT', `${name}[${k}]`, 'a number', v);
     out[k] = v;
   }
