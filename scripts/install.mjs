@@ -12,13 +12,15 @@
 // In a checkout of the repository (scripts/setup.mjs is there; the package does not ship it) it runs
 // scripts/setup.mjs, the development set-up, as before.
 //
-// Plain Node ESM with no static imports outside node: it runs before node_modules is complete.
+// Plain Node ESM that imports only node: modules and scripts/system-checks.mjs: it runs before node_modules
+// is complete.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_PACKAGES, cmakeJsEnvironment, missingDebianPackages } from './system-checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const setup = join(root, 'scripts', 'setup.mjs');
@@ -28,7 +30,6 @@ if (existsSync(setup)) {
   process.exit(result.status ?? 1);
 }
 
-const BUILD_PACKAGES = ['libopenblas-dev', 'liblapacke-dev', 'cmake', 'g++'];
 const RUNTIME_PACKAGE = 'libopenblas0-pthread';
 const requireNative = process.env.NNTK_REQUIRE_NATIVE === '1';
 const local = createRequire(join(root, 'package.json'));
@@ -56,20 +57,6 @@ function loadProblem(path) {
   }
 }
 
-/** The packages of `names` that dpkg does not list as installed; empty when there is no dpkg. */
-function missingDebianPackages(names) {
-  const result = spawnSync('dpkg-query', ['-W', '-f=${Package}\t${Status}\n', ...names], { encoding: 'utf8' });
-  if (result.error) return [];
-  const installed = new Set(
-    result.stdout
-      .split('\n')
-      .map((line) => line.split('\t'))
-      .filter(([, status]) => status === 'install ok installed')
-      .map(([name]) => name.split(':')[0]),
-  );
-  return names.filter((name) => !installed.has(name));
-}
-
 function resolvable(name) {
   try {
     local.resolve(`${name}/package.json`);
@@ -89,12 +76,7 @@ function buildFromSource() {
   say('building the native core from source (cmake-js compile; about a minute)');
   const pkgDir = dirname(local.resolve('cmake-js/package.json'));
   const bin = join(pkgDir, 'bin', 'cmake-js');
-  // With "binary.napi_versions" in package.json cmake-js takes the Node-API headers from its own
-  // dependency (node-api-headers); a Node with its own headers is used as is, so no network is needed.
-  const env = { ...process.env };
-  const prefix = dirname(dirname(process.execPath));
-  if (!env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
-  const result = spawnSync(process.execPath, [bin, 'compile', '--out', 'build'], { cwd: root, stdio: 'inherit', env });
+  const result = spawnSync(process.execPath, [bin, 'compile', '--out', 'build'], { cwd: root, stdio: 'inherit', env: cmakeJsEnvironment() });
   if (result.error) return `could not run cmake-js: ${result.error.message}`;
   if (result.status !== 0) return 'cmake-js compile failed (see its output above)';
   const built = findAddon();
@@ -132,11 +114,16 @@ if (failure === undefined) {
   say('built the native core from source');
   process.exit(0);
 }
-const missing = missingDebianPackages(BUILD_PACKAGES);
+let missing = null;
+try {
+  missing = missingDebianPackages(BUILD_PACKAGES);
+} catch {
+  // dpkg-query failed: name every package.
+}
 giveUp([
   `could not build the native core from source: ${failure}`,
   'To build it, run in the project that depends on nntk:',
-  `  sudo apt-get install -y ${(missing.length > 0 ? missing : BUILD_PACKAGES).join(' ')}` +
+  `  sudo apt-get install -y ${(missing?.length ? missing : BUILD_PACKAGES).join(' ')}` +
     '   (elsewhere: OpenBLAS with LAPACK and the LAPACKE headers, CMake 3.20+, a C++20 compiler)',
   '  npm install --no-save cmake-js node-addon-api',
   '  npm rebuild nntk',

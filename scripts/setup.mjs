@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_PACKAGES, cmakeJsEnvironment, missingDebianPackages } from './system-checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -29,8 +30,7 @@ const forTests = args.includes('--test');
 const isWindows = process.platform === 'win32';
 const inCI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 
-const SYSTEM_PACKAGES = ['libopenblas-dev', 'liblapacke-dev', 'cmake', 'g++'];
-const APT_HINT = `sudo apt-get install -y ${SYSTEM_PACKAGES.join(' ')}`;
+const APT_HINT = `sudo apt-get install -y ${BUILD_PACKAGES.join(' ')}`;
 
 const started = Date.now();
 let didSomething = false;
@@ -105,25 +105,6 @@ function touch(path) {
 // ---------------------------------------------------------------------------------------------------
 // 1. System packages (Debian/Ubuntu).
 
-/** The packages of `names` that dpkg does not report as installed, or null when there is no dpkg. */
-function missingPackages(names) {
-  const result = spawnSync('dpkg-query', ['-W', '-f=${Package}\t${Status}\n', ...names], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (result.error) {
-    if (result.error.code === 'ENOENT') return null;
-    throw result.error;
-  }
-  const installed = new Set();
-  for (const line of result.stdout.split('\n')) {
-    const [name, status] = line.split('\t');
-    // Multi-arch packages may be listed as name:arch.
-    if (status === 'install ok installed') installed.add(name.split(':')[0]);
-  }
-  return names.filter((name) => !installed.has(name));
-}
-
 function canSudoWithoutPassword() {
   if (isWindows) return false;
   const result = spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' });
@@ -133,8 +114,8 @@ function canSudoWithoutPassword() {
 function ensureSystemPackages() {
   if (process.env.NNTK_SKIP_SYSTEM_PACKAGES === '1') return;
   const extra = (process.env.NNTK_SETUP_EXTRA_PACKAGES ?? '').split(/[\s,]+/).filter(Boolean);
-  const wanted = [...SYSTEM_PACKAGES, ...extra];
-  const missing = missingPackages(wanted);
+  const wanted = [...BUILD_PACKAGES, ...extra];
+  const missing = missingDebianPackages(wanted);
   if (missing === null) {
     nonDebianNote = true; // not Debian: said in buildNative, when the libraries are about to be needed
     return;
@@ -161,7 +142,7 @@ function ensureSystemPackages() {
       : run('apt-get', aptArgs, { env });
   if (!apt(['update'])) console.error('nntk setup: apt-get update failed; trying the install anyway');
   const ok = apt(installArgs);
-  const still = missingPackages(wanted) ?? [];
+  const still = missingDebianPackages(wanted) ?? [];
   if (!ok || still.length > 0) {
     fail(`could not install system packages: ${(still.length > 0 ? still : missing).join(' ')}`, [
       `Install them by hand: ${sudo ? 'sudo ' : ''}apt-get update && ${sudo ? 'sudo ' : ''}apt-get install -y ${missing.join(' ')}`,
@@ -177,7 +158,7 @@ function ensureSystemPackages() {
 function ensureBrowser() {
   if (!forTests || process.env.NNTK_SKIP_SYSTEM_PACKAGES === '1') return;
   if (existsSync('/usr/bin/chromium')) return;
-  const missing = missingPackages(['chromium']);
+  const missing = missingDebianPackages(['chromium']);
   if (missing === null || missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
@@ -201,7 +182,7 @@ function ensureBrowser() {
 function ensureRedis() {
   if (!forTests || process.env.NNTK_SKIP_SYSTEM_PACKAGES === '1') return;
   if (existsSync('/usr/bin/redis-server')) return;
-  const missing = missingPackages(['redis-server']);
+  const missing = missingDebianPackages(['redis-server']);
   if (missing === null || missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
@@ -314,14 +295,7 @@ function buildNative() {
     say(`note: not a Debian system; OpenBLAS, LAPACK(E), CMake and a C++20 compiler must be installed with the system's package manager`);
   }
   say(existsSync(addon) ? 'rebuilding the native addon (cmake-js compile)' : 'building the native addon (cmake-js compile)');
-  // Without "binary": {"napi_versions": [...]} in package.json, cmake-js downloads Node's full headers
-  // from nodejs.org unless npm_config_nodedir names a local copy; use this Node's own when it has them
-  // (Debian's nodejs and the nodejs.org tarballs both do), so that no network is needed.
-  const env = { ...process.env };
-  const prefix = dirname(dirname(process.execPath));
-  if (!env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) {
-    env.npm_config_nodedir = prefix;
-  }
+  const env = cmakeJsEnvironment();
   const [cmd, ...pre] = binCommand('cmake-js', 'cmake-js');
   if (!run(cmd, [...pre, 'compile', '--out', 'build'], { env }) || !existsSync(addon)) {
     fail('building the native addon failed (see the output above)', [

@@ -88,6 +88,7 @@ describe('the packed package', () => {
       'dist/cli/main.js',
       `prebuilds/${prebuildDir}/${process.platform === 'linux' ? 'nntk.napi.glibc.node' : 'nntk.napi.node'}`,
       'scripts/install.mjs',
+      'scripts/system-checks.mjs',
       'CMakeLists.txt',
       'native/core/model.cpp',
       'native/addon/addon.cpp',
